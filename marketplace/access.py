@@ -1,0 +1,107 @@
+"""Access rules declared on every view and enforced before it runs; no rule means no access.
+
+Each view states who may call it with `@access(...)`. A before-request hook checks the rule
+before the view runs, so a view that forgets its rule is refused rather than open, and the
+role × endpoint test in `tests/marketplace/test_access.py` fails until the rule is written.
+Object-level checks (whose lot is this?) stay in the services, through `core.auth`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from core.auth import Actor
+from core.enums import OrgKind, Role
+from core.errors import Forbidden, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ALL_KINDS = frozenset(OrgKind)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a view: anyone, or signed-in users of some organisation kinds and roles."""
+
+    public: bool = False
+    kinds: frozenset[OrgKind] = ALL_KINDS
+    roles: frozenset[Role] = frozenset(Role)
+
+    def admits(self, actor: Actor) -> bool:
+        return actor.org_kind in self.kinds and actor.role in self.roles
+
+
+def access(
+    *,
+    public: bool = False,
+    kinds: Iterable[OrgKind] | None = None,
+    roles: Iterable[Role] | None = None,
+) -> Callable[[F], F]:
+    """Declare the rule of a view (put it directly under the route decorator)."""
+    rule = Rule(
+        public=public,
+        kinds=frozenset(kinds) if kinds is not None else ALL_KINDS,
+        roles=frozenset(roles) if roles is not None else frozenset(Role),
+    )
+
+    def mark(fn: F) -> F:
+        fn.__access__ = rule  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def rule_for(app: Flask, endpoint: str) -> Rule | None:
+    """The rule declared on an endpoint's view (static files and the OpenAPI JSON are public)."""
+    if endpoint == "static" or endpoint.endswith(".static") or endpoint.startswith("api-docs."):
+        return Rule(public=True)
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "__access__", None)
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user's actor, cached for the request."""
+    if not current_user.is_authenticated:
+        return None
+    if "actor" not in g:
+        g.actor = Actor.of(current_user)
+    return g.actor
+
+
+def require_actor() -> Actor:
+    """The actor of a view that is not public (the hook has already checked it exists)."""
+    actor = current_actor()
+    if actor is None:
+        raise Unauthorized("请先登录")
+    return actor
+
+
+def enforce() -> Any:
+    """Before-request hook: apply the endpoint's rule."""
+    if request.endpoint is None:  # no route matched: the 404/405 handlers answer
+        return None
+    rule = rule_for(current_app, request.endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s has no access rule; refusing", request.endpoint)
+        raise Forbidden("该功能尚未开放")
+    if rule.public:
+        return None
+    actor = current_actor()
+    if actor is None:
+        if request.path.startswith("/api/"):
+            raise Unauthorized("请先登录或提供访问令牌")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    target = f"endpoint:{request.endpoint}"
+    if actor.is_government and request.method not in SAFE_METHODS:
+        err = Forbidden("政府账户为只读")
+    elif not rule.admits(actor):
+        err = Forbidden("您的账户无权使用该功能")
+    else:
+        return None
+    err.audit = {"user_id": actor.user_id, "organization_id": actor.org_id, "target": target}  # type: ignore[attr-defined]
+    raise err

@@ -1,0 +1,101 @@
+"""The application factory: a short table of contents of how the platform is assembled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_wtf.csrf import generate_csrf
+
+from core.db import db, migrate
+from marketplace import access, config, i18n
+from marketplace.errors import register_error_handlers
+from marketplace.extensions import api, babel, csrf, login_manager
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → CLI → error handlers."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure(app, overrides or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict[str, Any]) -> None:
+    """Defaults, then the environment, then FLASK_* variables, then explicit overrides."""
+    app.config.update(config.DEFAULTS)
+    app.config.update(config.from_env(Path(app.instance_path)))
+    app.config.from_prefixed_env()
+    app.config.update(overrides)
+
+
+def register_extensions(app: Flask) -> None:
+    from marketplace.auth.loaders import install_loaders
+    from marketplace.jobs.runner import init_jobs
+
+    import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    install_loaders(login_manager)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
+    api.init_app(app)
+    init_jobs(app)
+    i18n.init_app(app)
+
+
+def import_models() -> None:
+    """Import every package's models so metadata (and Alembic) sees all tables."""
+    import station.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from marketplace.auth import api as auth_api
+    from marketplace.auth import views as auth_views
+    from marketplace.catalogue import api as catalogue_api
+    from marketplace.docs import views as docs_views
+    from marketplace.home import views as home_views
+    from marketplace.jobs import api as jobs_api
+    from marketplace.orgs import api as orgs_api
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(home_views.bp)
+    app.register_blueprint(docs_views.bp)
+    for blp in (auth_api.blp, orgs_api.blp, catalogue_api.blp, jobs_api.blp):
+        api.register_blueprint(blp)
+
+
+def register_cli(app: Flask) -> None:
+    from marketplace.orgs.cli import users_cli
+    from marketplace.seed.cli import seed_cli
+
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(users_cli)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from marketplace.auth.loaders import is_bearer_request
+
+    @app.before_request
+    def check_csrf_and_access() -> Any:
+        # Bearer-token clients send no cookies, so cross-site forgery cannot ride on them.
+        if request.method not in access.SAFE_METHODS and not is_bearer_request():
+            csrf.protect()
+        return access.enforce()
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        return {
+            "csrf_token": generate_csrf,
+            "actor": access.current_actor(),
+            "lang": session.get("lang"),
+        }

@@ -1,0 +1,1 @@
+"""The material catalogue over the API (the table itself lives in `core.catalogue`)."""

@@ -1,0 +1,78 @@
+"""Configuration from the environment, with explicit defaults for a zero-setup start.
+
+| variable | default | meaning |
+|---|---|---|
+| DATABASE_URL | `instance/huanlian.sqlite3` | any SQLAlchemy URL; `postgresql://` → psycopg 3 |
+| SECRET_KEY | generated once into `instance/secret_key` | signs sessions and CSRF tokens |
+| TIMEZONE | Asia/Shanghai | zone times are shown in (storage is always UTC) |
+| BROKER_URL | unset: jobs run in-process | Celery broker: redis://127.0.0.1:6379/0, amqp://… |
+| SESSION_COOKIE_SECURE | 0 | 1 behind HTTPS |
+
+Any key can also be overridden by a `FLASK_<KEY>` variable (Flask's `from_prefixed_env`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "LANGUAGES": ["zh", "en"],
+    "WTF_CSRF_CHECK_DEFAULT": False,  # checked in a before_request hook except for bearer tokens
+    "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "API_TITLE": "Huanlian 环链 API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_TOKEN_DAYS": 90,
+    "PER_PAGE_MAX": 100,
+    "JSON_SORT_KEYS": False,
+}
+
+
+def database_url(raw: str | None, instance_path: Path) -> str:
+    """Default to a SQLite file; send `postgresql://` URLs to the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{instance_path / 'huanlian.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else generated on first run into the instance folder.
+
+    Never a hard-coded fallback: a known key lets anyone forge sessions.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    path = instance_path / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_env(instance_path: Path) -> dict[str, Any]:
+    """The settings the environment decides."""
+    env = os.environ
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "SECRET_KEY": secret_key(instance_path),
+        "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
+        "BROKER_URL": env.get("BROKER_URL") or None,
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+    }

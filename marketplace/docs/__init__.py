@@ -1,0 +1,1 @@
+"""Offline API documentation page."""

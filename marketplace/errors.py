@@ -1,0 +1,147 @@
+"""Central error handling: every error becomes a clear 4xx (JSON for the API, a page otherwise).
+
+JSON errors always have the shape `{"error": {"code", "message", "fields"}}`. Work of the failed
+request is rolled back; denials are written to the audit log in their own transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from core import audit
+from core.db import db
+from core.errors import DomainError, TooManyRequests, Unauthorized
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+}
+HTTP_MESSAGES = {
+    400: "请求格式有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面或对象不存在",
+    405: "不支持该请求方法",
+    413: "上传内容过大",
+    415: "不支持的内容类型",
+    422: "请求参数有误",
+    429: "请求过于频繁，请稍后再试",
+    500: "服务器内部错误",
+}
+
+
+def wants_json() -> bool:
+    """API paths always answer JSON; pages answer HTML."""
+    return request.path.startswith("/api/") or request.path.startswith("/epcis/")
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
+    """marshmallow/webargs messages → {"field.sub": "first message"}, without the location key."""
+    out: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not prefix and key in ("json", "query", "form", "files", "headers", "view_args"):
+                out.update(flatten(value, ""))
+            else:
+                out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(messages, list | tuple):
+        if messages and all(isinstance(m, str) for m in messages):
+            out[prefix or "_schema"] = messages[0]
+        else:
+            for item in messages:
+                out.update(flatten(item, prefix))
+    else:
+        out[prefix or "_schema"] = str(messages)
+    return out
+
+
+def _respond(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response | tuple[Any, ...]:
+    if wants_json():
+        body = jsonify(error={"code": code, "message": message, "fields": fields or {}})
+        return body, status, headers or {}
+    html = render_template("errors/error.html", status=status, message=message, fields=fields or {})
+    return html, status, headers or {}
+
+
+def _fields_message(base: str, fields: dict[str, str]) -> str:
+    return f"{base}：{', '.join(fields)}" if fields else base
+
+
+def handle_domain_error(err: DomainError) -> Any:
+    db.session.rollback()
+    denial = getattr(err, "audit", None)
+    if denial is not None:
+        audit.record_now(
+            "access.denied",
+            ip=request.remote_addr or "",
+            method=request.method,
+            path=request.path,
+            reason=err.message,
+            **denial,
+        )
+    if isinstance(err, Unauthorized) and not wants_json():
+        return redirect(url_for("auth.login"))
+    headers = {"Retry-After": str(err.retry_after)} if isinstance(err, TooManyRequests) else None
+    message = gettext(err.message, **err.params)
+    return _respond(err.status, err.code, message, err.fields, headers)
+
+
+def handle_validation_error(err: ValidationError) -> Any:
+    db.session.rollback()
+    fields = flatten(err.messages)
+    return _respond(422, "invalid", _fields_message(gettext("请求参数有误"), fields), fields)
+
+
+def handle_http_exception(err: HTTPException) -> Any:
+    db.session.rollback()
+    status = err.code or 500
+    data = getattr(err, "data", None) or {}
+    fields = flatten(data["messages"]) if "messages" in data else {}
+    if status == 400 and fields.get("_schema", "").startswith("Invalid JSON"):
+        fields = {"_body": "invalid JSON"}
+        message = gettext("请求体不是有效的 JSON")
+    else:
+        message = _fields_message(gettext(HTTP_MESSAGES.get(status, "请求有误")), fields)
+    return _respond(status, HTTP_CODES.get(status, "error"), message, fields)
+
+
+def handle_csrf_error(err: CSRFError) -> Any:
+    db.session.rollback()
+    return _respond(400, "csrf", gettext("表单已过期或缺少 CSRF 令牌，请刷新页面后重试"))
+
+
+def handle_unexpected(err: Exception) -> Any:
+    db.session.rollback()
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _respond(500, "internal", gettext(HTTP_MESSAGES[500]))
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Install the handlers; called after the API extension so these replace its JSON shape."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

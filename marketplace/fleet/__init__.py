@@ -1,0 +1,1 @@
+"""Vehicles and depots of logistics companies (and stations that run their own trucks)."""

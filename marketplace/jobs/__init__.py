@@ -1,0 +1,1 @@
+"""Background jobs: dispatch to Celery when a broker is configured, else a thread in-process."""

@@ -1,0 +1,73 @@
+"""Where jobs run. With BROKER_URL set, a Celery worker (`celery -A wsgi:celery worker`) runs
+them; without it they run in a background thread of the web process, so the default set-up
+needs no broker. Either way the job row records state and progress.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Flask, current_app
+
+from core import jobs
+from core.db import db
+
+TASK_NAME = "huanlian.run_job"
+
+
+def init_jobs(app: Flask) -> None:
+    """Create the Celery app when a broker is configured and keep it in `app.extensions`."""
+    import marketplace.jobs.builtin  # noqa: F401  (registers the built-in jobs)
+
+    broker = app.config.get("BROKER_URL")
+    if not broker:
+        app.extensions["celery"] = None
+        return
+    try:
+        from celery import Celery, Task
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError(
+            "BROKER_URL is set but Celery is not installed: pip install 'huanlian[jobs]'"
+        ) from exc
+
+    class AppTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    celery = Celery(app.import_name, task_cls=AppTask)
+    celery.conf.update(
+        broker_url=broker,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+    )
+
+    @celery.task(name=TASK_NAME)
+    def run_job(job_id: int) -> None:
+        jobs.execute(job_id)
+
+    app.extensions["celery"] = celery
+
+
+def dispatch(job_id: int) -> None:
+    """Send a committed job to the broker, or run it in a thread of this process."""
+    celery = current_app.extensions.get("celery")
+    if celery is not None:
+        celery.send_task(TASK_NAME, args=[job_id])
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                jobs.execute(job_id)
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=work, name=f"job-{job_id}", daemon=True).start()

@@ -1,0 +1,1 @@
+"""Organisations, their sites and users: the directory every other feature refers to."""

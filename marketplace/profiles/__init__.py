@@ -1,0 +1,1 @@
+"""Market profiles: what a recycler may take and a producer generates."""

@@ -1,0 +1,43 @@
+"""`flask seed …`: reference data for any install, and the demo cluster."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from core.db import db
+from core.errors import DomainError
+from marketplace.seed import services
+
+seed_cli = AppGroup("seed", help="初始化数据 / Seed data.")
+
+
+@seed_cli.command("reference")
+def reference() -> None:
+    """Load the material catalogue and the DEFRA 2025 emission factors (idempotent)."""
+    try:
+        n = services.seed_reference_data()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(str(err)) from err
+    db.session.commit()
+    click.echo(f"catalogue: {n} categories")
+
+
+@seed_cli.command("demo")
+def demo() -> None:
+    """Build the demo cluster in Dongguan with one user per role (idempotent)."""
+    try:
+        counts = services.seed_demo()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(str(err)) from err
+    db.session.commit()
+    if not counts:
+        click.echo("demo cluster already present; nothing to do")
+        return
+    click.echo("demo cluster: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    click.echo(
+        f"demo users ({services.DEMO_PASSWORD}): "
+        + ", ".join(u for u, _, _ in services.DEMO_USERS.values())
+    )
