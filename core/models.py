@@ -127,6 +127,13 @@ class User(db.Model):
 
     organization: Mapped[Organization] = relationship(back_populates="users")
 
+    # The interface Flask-Login expects, written out so the kernel does not import the web layer.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username}>"
 

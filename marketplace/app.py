@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from core.db import db, migrate
 from marketplace import access, config, i18n
 from marketplace.errors import register_error_handlers
-from marketplace.extensions import api, babel, csrf, login_manager
+from marketplace.extensions import babel, csrf, init_api, login_manager
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -48,7 +48,7 @@ def register_extensions(app: Flask) -> None:
     install_loaders(login_manager)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
-    api.init_app(app)
+    init_api(app)
     init_jobs(app)
     i18n.init_app(app)
 
@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
     app.register_blueprint(docs_views.bp)
+    api = app.extensions["smorest_api"]
     for blp in (auth_api.blp, orgs_api.blp, catalogue_api.blp, jobs_api.blp):
         api.register_blueprint(blp)
 
