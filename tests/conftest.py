@@ -66,6 +66,7 @@ def upgrade(app: Flask) -> None:
 
     with app.app_context():
         alembic_upgrade()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
