@@ -89,9 +89,11 @@ def enforce() -> Any:
     if rule is None:
         current_app.logger.error("endpoint %s has no access rule; refusing", request.endpoint)
         raise Forbidden("该功能尚未开放")
+    actor = current_actor()
+    if "auth_error" in g:
+        raise g.auth_error
     if rule.public:
         return None
-    actor = current_actor()
     if actor is None:
         if request.path.startswith("/api/"):
             raise Unauthorized("请先登录或提供访问令牌")

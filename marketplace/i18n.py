@@ -75,4 +75,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def labels() -> dict[str, Any]:
-        return {"kind_labels": kind_labels(), "loading_labels": loading_labels()}
+        from flask_babel import get_locale
+
+        return {"kind_labels": kind_labels(), "loading_labels": loading_labels(),
+                "locale": str(get_locale() or "zh")}

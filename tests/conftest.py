@@ -7,6 +7,7 @@ a green CI run proves the tests really ran on both.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from core.db import db
@@ -51,12 +53,29 @@ def _drop_pg_database(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production.
+
+    Tests hold an app context for direct database work; Flask would otherwise reuse it for
+    every request, sharing `g` and the database session between the test and the views and
+    hiding a view that forgets to commit.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        def run() -> Any:
+            _cv_app.set(None)  # type: ignore[arg-type]
+            return super(IsolatedClient, self).open(*args, **kwargs)
+
+        return contextvars.copy_context().run(run)
+
+
 def make_app(url: str, instance: Path, **overrides: Any) -> Flask:
     """An app for tests: CSRF on (the real behaviour), fast but real password hashing."""
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"}
     config.update(overrides)
     app = create_app(config)
     app.instance_path = str(instance)
+    app.test_client_class = IsolatedClient
     return app
 
 

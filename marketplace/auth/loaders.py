@@ -32,9 +32,13 @@ def install_loaders(manager: LoginManager) -> None:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
-        # A bad token is an error, not anonymity: the client asked to be someone.
-        user = auth.user_for_token(header.removeprefix("Bearer ").strip(), now=utcnow())
-        g.via_token = True
+        try:
+            user = auth.user_for_token(header.removeprefix("Bearer ").strip(), now=utcnow())
+        except Unauthorized as err:
+            # Not raised here: current_user is read again while the error is rendered. The
+            # access hook raises it, because a bad token is an error, not anonymity.
+            g.auth_error = err
+            return None
         db.session.commit()  # last_used_at
         return user
 

@@ -21,10 +21,10 @@ bp = Blueprint("auth", __name__)
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths, so the login page cannot be used as an open redirect."""
     if not target:
-        return url_for("home.index")
+        return url_for("home.dashboard")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("home.index")
+        return url_for("home.dashboard")
     return target
 
 
