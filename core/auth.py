@@ -95,7 +95,7 @@ def require_admin(actor: Actor, target: str = "") -> None:
 
 
 def hash_password(password: str) -> str:
-    """Hash with werkzeug's default (salted scrypt); refuse passwords too short to resist guessing."""
+    """Hash with werkzeug's salted scrypt; refuse passwords too short to resist guessing."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid("密码至少需要%(n)d个字符", {"password": "too short"}, n=MIN_PASSWORD_LENGTH)
     return generate_password_hash(password)

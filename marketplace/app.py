@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import Flask, request, session
 from flask_wtf.csrf import generate_csrf
+from werkzeug.routing import IntegerConverter
 
 from core.db import db, migrate
 from marketplace import access, config, i18n
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import babel, csrf, init_api, login_manager
+from marketplace.schema import refuse_nul_in_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -29,12 +31,21 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` limited to the database's 32-bit ids: a longer number is a 404, not an overflow."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def configure(app: Flask, overrides: dict[str, Any]) -> None:
     """Defaults, then the environment, then FLASK_* variables, then explicit overrides."""
     app.config.update(config.DEFAULTS)
     app.config.update(config.from_env(Path(app.instance_path)))
     app.config.from_prefixed_env()
     app.config.update(overrides)
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_extensions(app: Flask) -> None:
@@ -88,6 +99,7 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def check_csrf_and_access() -> Any:
+        refuse_nul_in_url(request.path, request.args.to_dict(flat=False))
         # Bearer-token clients send no cookies, so cross-site forgery cannot ride on them.
         if request.method not in access.SAFE_METHODS and not is_bearer_request():
             csrf.protect()

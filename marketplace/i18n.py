@@ -77,5 +77,8 @@ def init_app(app: Flask) -> None:
     def labels() -> dict[str, Any]:
         from flask_babel import get_locale
 
-        return {"kind_labels": kind_labels(), "loading_labels": loading_labels(),
-                "locale": str(get_locale() or "zh")}
+        return {
+            "kind_labels": kind_labels(),
+            "loading_labels": loading_labels(),
+            "locale": str(get_locale() or "zh"),
+        }

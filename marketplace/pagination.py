@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
 from core.db import db
+from marketplace.schema import BaseSchema
 
 
-class PageArgs(Schema):
+class PageArgs(BaseSchema):
     """Query arguments every list endpoint accepts."""
 
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Int(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -37,7 +37,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     """Run against the app's engine; refuse to write an empty revision on autogenerate."""
 
-    def skip_empty(context_, revision, directives):  # noqa: ANN001 - alembic hook signature
+    def skip_empty(context_, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")

@@ -24,7 +24,9 @@ from core.db import db
 from marketplace import create_app
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
@@ -89,7 +91,9 @@ def upgrade(app: Flask) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated, empty database of each backend for the whole run."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
@@ -98,7 +102,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return
     try:
         url = _create_pg_database()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no PostgreSQL"
+    except Exception as exc:
         unavailable("PostgreSQL", exc)
     try:
         upgrade(make_app(url, tmp_path_factory.mktemp("instance")))

@@ -23,9 +23,13 @@ _rng = random.Random(42)
 def make_org(kind: OrgKind = OrgKind.PRODUCER, **overrides: Any) -> Organization:
     n = next(_seq)
     values: dict[str, Any] = {
-        "kind": kind, "legal_name": f"测试{kind.value}企业{n}有限公司",
-        "uscc": uscc.generate("441900", _rng), "address": f"广东省东莞市长安镇测试路{n}号",
-        "division_code": "441900", "lat": 22.81, "lon": 113.80,
+        "kind": kind,
+        "legal_name": f"测试{kind.value}企业{n}有限公司",
+        "uscc": uscc.generate("441900", _rng),
+        "address": f"广东省东莞市长安镇测试路{n}号",
+        "division_code": "441900",
+        "lat": 22.81,
+        "lon": 113.80,
     }
     values.update(overrides)
     org = Organization(**values)
@@ -38,7 +42,10 @@ def make_user(org: Organization | None = None, role: Role = Role.MANAGER, **over
     org = org or make_org()
     n = next(_seq)
     values: dict[str, Any] = {
-        "organization": org, "username": f"user{n}", "display_name": f"用户{n}", "role": role,
+        "organization": org,
+        "username": f"user{n}",
+        "display_name": f"用户{n}",
+        "role": role,
         "password_hash": auth.hash_password(PASSWORD),
     }
     values.update(overrides)
@@ -65,6 +72,7 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 def login(client: FlaskClient, username: str, password: str = PASSWORD, **environ: Any):
     token = csrf_token(client)
     return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token},
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
         environ_base=environ,
     )

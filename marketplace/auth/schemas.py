@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from marketplace.schema import BaseSchema
 
 
-class MeSchema(Schema):
+class MeSchema(BaseSchema):
     id = fields.Int()
     username = fields.Str()
     display_name = fields.Str()
@@ -16,12 +18,12 @@ class MeSchema(Schema):
     organization_name = fields.Str(attribute="organization.legal_name")
 
 
-class TokenCreateSchema(Schema):
+class TokenCreateSchema(BaseSchema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
     days = fields.Int(load_default=90, validate=validate.Range(min=1, max=365))
 
 
-class TokenSchema(Schema):
+class TokenSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     name = fields.Str()
     prefix = fields.Str(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from marketplace.pagination import PageArgs
+from marketplace.schema import BaseSchema
 
 
-class CategorySchema(Schema):
+class CategorySchema(BaseSchema):
     id = fields.Int(dump_only=True)
     code = fields.Str(
         required=True,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from marketplace.schema import BaseSchema
 
 
-class JobSchema(Schema):
+class JobSchema(BaseSchema):
     id = fields.Int()
     name = fields.Str()
     state = fields.Str()
@@ -20,5 +22,5 @@ class JobSchema(Schema):
     finished_at = fields.AwareDateTime(allow_none=True)
 
 
-class JobCreateSchema(Schema):
+class JobCreateSchema(BaseSchema):
     name = fields.Str(required=True, validate=validate.OneOf(["system.selfcheck"]))

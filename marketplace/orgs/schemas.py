@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates
 
 from core import uscc
 from core.enums import OrgKind, Role
 from marketplace.pagination import PageArgs
+from marketplace.schema import BaseSchema
 
 OPENING_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 LOADING = ["forklift", "crane", "manual", "dock"]
@@ -25,7 +26,7 @@ class Lon(fields.Float):
         super().__init__(validate=validate.Range(-180, 180), allow_nan=False, **kwargs)
 
 
-class SiteSchema(Schema):
+class SiteSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     organization_id = fields.Int(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
@@ -39,7 +40,7 @@ class SiteSchema(Schema):
     loading = fields.List(fields.Str(validate=validate.OneOf(LOADING)), load_default=list)
 
 
-class OrganizationSchema(Schema):
+class OrganizationSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     kind = fields.Enum(OrgKind, by_value=True, required=True)
     legal_name = fields.Str(required=True, validate=validate.Length(min=2, max=200))
@@ -78,7 +79,7 @@ class OrganizationUpdateSchema(OrganizationSchema):
         exclude = ("kind", "uscc")
 
 
-class UserSchema(Schema):
+class UserSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     organization_id = fields.Int(dump_only=True)
     username = fields.Str(

@@ -69,9 +69,15 @@ def test_login_without_csrf_token_is_refused(client) -> None:
 def test_open_redirect_is_not_followed(client) -> None:
     user = make_user()
     token = csrf_token(client)
-    response = client.post("/login", data={
-        "username": user.username, "password": PASSWORD, "csrf_token": token,
-        "next": "https://evil.example/phish"})
+    response = client.post(
+        "/login",
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/phish",
+        },
+    )
     assert response.headers["Location"] == "/home"
 
 
@@ -90,8 +96,14 @@ def test_throttle_window_passes(app) -> None:
     user = make_user()
     now = utcnow()
     for i in range(5):
-        db.session.add(LoginAttempt(username=user.username, ip="10.0.0.1", succeeded=False,
-                                    at=now - timedelta(minutes=20, seconds=i)))
+        db.session.add(
+            LoginAttempt(
+                username=user.username,
+                ip="10.0.0.1",
+                succeeded=False,
+                at=now - timedelta(minutes=20, seconds=i),
+            )
+        )
     db.session.commit()
     assert auth.authenticate(user.username, PASSWORD, ip="10.0.0.1", now=now).id == user.id
 
@@ -115,8 +127,9 @@ def test_bearer_token_lifecycle(client) -> None:
     user = make_user()
     login(client, user.username)
     token = csrf_token(client, "/home")
-    created = client.post("/api/v1/tokens", json={"name": "ERP 对接", "days": 30},
-                          headers={"X-CSRFToken": token})
+    created = client.post(
+        "/api/v1/tokens", json={"name": "ERP 对接", "days": 30}, headers={"X-CSRFToken": token}
+    )
     assert created.status_code == 201
     plain = created.json["token"]
     assert plain.startswith("hl_")
@@ -147,12 +160,16 @@ def test_expired_and_garbage_tokens_are_refused(client) -> None:
     token.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
-    assert client.get("/api/v1/me", headers={"Authorization": "Bearer hl_nonsense"}).status_code == 401
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": "Bearer hl_nonsense"}).status_code == 401
+    )
 
 
 def test_bearer_requests_need_no_csrf_but_cookie_requests_do(client) -> None:
     user = make_user()
-    assert client.post("/api/v1/tokens", json={"name": "x"}, headers=bearer(user)).status_code == 201
+    assert (
+        client.post("/api/v1/tokens", json={"name": "x"}, headers=bearer(user)).status_code == 201
+    )
     login(client, user.username)
     response = client.post("/api/v1/tokens", json={"name": "y"})
     assert response.status_code == 400
