@@ -31,6 +31,8 @@ class Rule:
     public: bool = False
     kinds: frozenset[OrgKind] = ALL_KINDS
     roles: frozenset[Role] = frozenset(Role)
+    # Acts only on the caller's own account (sign-out, own tokens): allowed to read-only users.
+    self_service: bool = False
 
     def admits(self, actor: Actor) -> bool:
         return actor.org_kind in self.kinds and actor.role in self.roles
@@ -41,12 +43,14 @@ def access(
     public: bool = False,
     kinds: Iterable[OrgKind] | None = None,
     roles: Iterable[Role] | None = None,
+    self_service: bool = False,
 ) -> Callable[[F], F]:
     """Declare the rule of a view (put it directly under the route decorator)."""
     rule = Rule(
         public=public,
         kinds=frozenset(kinds) if kinds is not None else ALL_KINDS,
         roles=frozenset(roles) if roles is not None else frozenset(Role),
+        self_service=self_service,
     )
 
     def mark(fn: F) -> F:
@@ -99,7 +103,7 @@ def enforce() -> Any:
             raise Unauthorized("请先登录或提供访问令牌")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     target = f"endpoint:{request.endpoint}"
-    if actor.is_government and request.method not in SAFE_METHODS:
+    if actor.is_government and request.method not in SAFE_METHODS and not rule.self_service:
         err = Forbidden("政府账户为只读")
     elif not rule.admits(actor):
         err = Forbidden("您的账户无权使用该功能")

@@ -38,7 +38,7 @@ def list_tokens() -> Any:
 
 
 @blp.route("/tokens", methods=["POST"])
-@access()
+@access(self_service=True)
 @blp.arguments(TokenCreateSchema)
 @blp.response(201, TokenCreatedSchema)
 def create_token(data: dict[str, Any]) -> Any:
@@ -50,7 +50,7 @@ def create_token(data: dict[str, Any]) -> Any:
 
 
 @blp.route("/tokens/<int:token_id>", methods=["DELETE"])
-@access()
+@access(self_service=True)
 @blp.response(200, TokenSchema)
 def revoke_token(token_id: int) -> Any:
     """Revoke a token at once; requests carrying it are refused from now on."""

@@ -67,7 +67,7 @@ def login_submit() -> Any:
 
 
 @bp.post("/logout")
-@access()
+@access(self_service=True)
 def logout() -> Any:
     logout_user()
     session.clear()

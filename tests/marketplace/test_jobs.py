@@ -92,19 +92,40 @@ def redis_broker():
     conn.close()
 
 
-def test_job_runs_on_a_real_celery_worker_with_redis(app, database_url, redis_broker, tmp_path) -> None:
+def test_job_runs_on_a_real_celery_worker_with_redis(
+    app, database_url, redis_broker, tmp_path
+) -> None:
     """Start `celery -A wsgi:celery worker` against the test database and real Redis."""
     from tests.conftest import make_app
 
     broker_app = make_app(database_url, tmp_path, BROKER_URL=redis_broker)
     admin = make_user(make_org(OrgKind.ADMIN))
-    env = {**os.environ, "DATABASE_URL": database_url, "BROKER_URL": redis_broker,
-           "SECRET_KEY": "test-secret"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "BROKER_URL": redis_broker,
+        "SECRET_KEY": "test-secret",
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--pool=solo",
-         "--concurrency=1", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
-         "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "wsgi:celery",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         client = broker_app.test_client()

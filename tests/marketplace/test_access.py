@@ -1,0 +1,146 @@
+"""The role × endpoint matrix: every route has a rule, and every role gets what the rule says.
+
+Adding a route without adding it to EXPECTED fails `test_every_endpoint_has_an_expectation`;
+a route without an `@access` rule is refused for everyone (`test_routes_without_rule_are_closed`).
+"""
+
+import re
+
+import pytest
+
+from core.enums import OrgKind, Role
+from marketplace.access import access
+from tests.factories import bearer, csrf_token, login, make_org, make_user
+
+PUBLIC = "public"
+SIGNED_IN = {
+    "producer",
+    "producer_viewer",
+    "recycler",
+    "logistics",
+    "station",
+    "government",
+    "admin",
+}
+WRITERS = SIGNED_IN - {"government", "producer_viewer"}
+MANAGERS = {"producer", "recycler", "logistics", "station", "admin"}
+
+# endpoint → who may call it (PUBLIC, or the set of roles). Government writes nothing but its own
+# credentials.
+EXPECTED: dict[str, object] = {
+    "static": PUBLIC,
+    "home.index": PUBLIC,
+    "home.health": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.login_submit": PUBLIC,
+    "docs.api_docs": PUBLIC,
+    "api-docs.openapi_json": PUBLIC,
+    "home.dashboard": SIGNED_IN,
+    "auth.logout": SIGNED_IN,
+    "auth_api.me": SIGNED_IN,
+    "auth_api.list_tokens": SIGNED_IN,
+    "auth_api.create_token": SIGNED_IN,  # own credentials: read-only users may have tokens
+    "auth_api.revoke_token": SIGNED_IN,
+    "orgs_api.list_organizations": SIGNED_IN,
+    "orgs_api.get_organization": SIGNED_IN,
+    "orgs_api.create_organization": {"admin"},
+    "orgs_api.update_organization": MANAGERS,
+    "orgs_api.add_site": WRITERS,
+    "orgs_api.list_users": MANAGERS,
+    "orgs_api.create_user": MANAGERS,
+    "catalogue_api.list_categories": SIGNED_IN,
+    "catalogue_api.get_category": SIGNED_IN,
+    "catalogue_api.create_category": {"admin"},
+    "catalogue_api.update_category": {"admin"},
+    "jobs_api.start_job": {"admin"},
+    "jobs_api.get_job": SIGNED_IN,
+}
+ROLES = {
+    "producer": (OrgKind.PRODUCER, Role.MANAGER),
+    "producer_viewer": (OrgKind.PRODUCER, Role.VIEWER),
+    "recycler": (OrgKind.RECYCLER, Role.MANAGER),
+    "logistics": (OrgKind.LOGISTICS, Role.MANAGER),
+    "station": (OrgKind.STATION, Role.MANAGER),
+    "government": (OrgKind.GOVERNMENT, Role.VIEWER),
+    "admin": (OrgKind.ADMIN, Role.MANAGER),
+}
+
+
+def routes(app):
+    # Sign-out last: it ends the session the other requests use.
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout"):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_endpoint_has_an_expectation(app) -> None:
+    missing = sorted({rule.endpoint for rule, _ in routes(app)} - set(EXPECTED))
+    assert not missing, f"add an access rule and an EXPECTED entry for: {missing}"
+
+
+def fill(rule, org_id: int) -> str:
+    values = {
+        "org_id": org_id,
+        "token_id": 999_999,
+        "job_id": 999_999,
+        "code": "PA",
+        "filename": "css/app.css",
+    }
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def call(client, rule, method, org_id, headers, csrf):
+    path = fill(rule, org_id)
+    kwargs = {"headers": dict(headers)}
+    if method not in ("GET", "DELETE"):
+        if path.startswith("/api/"):
+            kwargs["json"] = {}
+        else:
+            kwargs["data"] = {"csrf_token": csrf}
+    if method != "GET" and not path.startswith("/api/") or "Authorization" not in headers:
+        kwargs["headers"]["X-CSRFToken"] = csrf
+    return client.open(path, method=method, **kwargs)
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ROLES])
+def test_role_matrix(app, role) -> None:
+    if role == "anonymous":
+        org = make_org()
+        headers, client = {}, app.test_client()
+        csrf = csrf_token(client)
+    else:
+        kind, user_role = ROLES[role]
+        user = make_user(make_org(kind), user_role)
+        org = user.organization
+        headers, client = bearer(user), app.test_client()
+        login(client, user.username)
+        csrf = csrf_token(client, "/home")
+    failures = []
+    for rule, method in routes(app):
+        expected = EXPECTED[rule.endpoint]
+        allowed = expected == PUBLIC or role in expected
+        api_headers = headers if rule.rule.startswith("/api/") else {}
+        response = call(client, rule, method, org.id, api_headers, csrf)
+        response.close()  # static files are streamed
+        location = response.headers.get("Location", "")
+        denied = response.status_code in (401, 403) or location.startswith("/login?next=")
+        if allowed == denied:
+            failures.append(f"{method} {rule.rule} ({rule.endpoint}): {response.status_code}")
+        if denied and role != "anonymous" and response.status_code != 403:
+            failures.append(f"{method} {rule.rule}: signed-in denial must be 403")
+    assert not failures, "\n".join(failures)
+
+
+def test_routes_without_rule_are_closed(app) -> None:
+    @app.get("/__no_rule__")
+    def no_rule():
+        return "open?"
+
+    @app.get("/__with_rule__")
+    @access(public=True)
+    def with_rule():
+        return "open"
+
+    client = app.test_client()
+    assert client.get("/__no_rule__").status_code == 403
+    assert client.get("/__with_rule__").status_code == 200
