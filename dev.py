@@ -28,14 +28,13 @@ def sh(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def ensure_venv(extras: str = "") -> dict[str, str]:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before the venv exists
         sys.exit("Python 3.11 or newer is needed")
     if not (BIN / "python").exists():
         venv.create(VENV, with_pip=True)
     sh(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     sh(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f".{extras}")
-    env = dict(os.environ, FLASK_APP="wsgi", PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    return env
+    return dict(os.environ, FLASK_APP="wsgi", PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
 
 
 def ensure_chromium() -> None:
