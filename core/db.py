@@ -53,6 +53,14 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+def coordinate_checks() -> tuple[sa.CheckConstraint, sa.CheckConstraint]:
+    """CHECK constraints for a table's WGS84 `lat`/`lon` columns (every located table has them)."""
+    return (
+        sa.CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
+        sa.CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
+    )
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db
+from core.db import UTCDateTime, coordinate_checks, db
 from core.enums import OrgKind, Role, enum_column
 from core.time import utcnow
 
@@ -31,6 +31,7 @@ class Park(db.Model):
     """An industrial park or town zone (园区) inside a cluster; a drill-down level."""
 
     __tablename__ = "parks"
+    __table_args__ = coordinate_checks()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cluster_id: Mapped[int] = mapped_column(sa.ForeignKey("clusters.id"))
@@ -51,10 +52,7 @@ class Organization(db.Model):
     """A legal entity on the platform: a factory, recycler, carrier, station, authority or us."""
 
     __tablename__ = "organizations"
-    __table_args__ = (
-        sa.CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
-        sa.CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
-    )
+    __table_args__ = coordinate_checks()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OrgKind] = mapped_column(enum_column(OrgKind))
@@ -88,10 +86,7 @@ class Site(db.Model):
     """A physical place of an organisation (plant, yard, depot) with its own coordinates."""
 
     __tablename__ = "sites"
-    __table_args__ = (
-        sa.CheckConstraint("lat BETWEEN -90 AND 90", name="lat_range"),
-        sa.CheckConstraint("lon BETWEEN -180 AND 180", name="lon_range"),
-    )
+    __table_args__ = coordinate_checks()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)

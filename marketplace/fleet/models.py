@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import db
+from core.db import coordinate_checks, db
 from core.models import Organization
 
 
@@ -13,6 +13,7 @@ class Depot(db.Model):
     """Where a carrier's vehicles start and end their shifts."""
 
     __tablename__ = "depots"
+    __table_args__ = coordinate_checks()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)

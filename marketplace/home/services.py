@@ -39,6 +39,11 @@ def _by_family_tonnes(streams: list[WasteStream]) -> list[tuple[Category, Decima
     return sorted(rows, key=lambda r: -r[1])
 
 
+def _vehicles(org_id: int) -> list[Vehicle]:
+    stmt = sa.select(Vehicle).where(Vehicle.organization_id == org_id).order_by(Vehicle.plate)
+    return list(db.session.scalars(stmt))
+
+
 def home_context(actor: Actor) -> dict[str, Any]:
     """The records the actor's home page lists; only its own organisation's unless cluster-wide."""
     org = db.session.get(Organization, actor.org_id)
@@ -53,16 +58,12 @@ def home_context(actor: Actor) -> dict[str, Any]:
         ctx["depots"] = db.session.scalars(
             sa.select(Depot).where(Depot.organization_id == org.id)
         ).all()
-        ctx["vehicles"] = db.session.scalars(
-            sa.select(Vehicle).where(Vehicle.organization_id == org.id).order_by(Vehicle.plate)
-        ).all()
+        ctx["vehicles"] = _vehicles(org.id)
     elif actor.org_kind is OrgKind.STATION:
         ctx["scales"] = db.session.scalars(
             sa.select(Scale).where(Scale.organization_id == org.id)
         ).all()
-        ctx["vehicles"] = db.session.scalars(
-            sa.select(Vehicle).where(Vehicle.organization_id == org.id).order_by(Vehicle.plate)
-        ).all()
+        ctx["vehicles"] = _vehicles(org.id)
     else:  # government and admin: the cluster
         ctx.update(cluster_overview())
     return ctx

@@ -48,7 +48,7 @@ def init_jobs(app: Flask) -> None:
         worker_prefetch_multiplier=1,
     )
 
-    @celery.task(name=TASK_NAME)
+    @celery.task(name=TASK_NAME, shared=False)  # one app per create_app, not global
     def run_job(job_id: int) -> None:
         jobs.execute(job_id)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 19:44:23.088808
+Create Date: 2026-11-24 19:58:50.082188
 
 """
 from alembic import op
@@ -79,6 +79,8 @@ def upgrade():
     sa.Column('division_code', sa.String(length=12), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
     sa.Column('lon', sa.Float(), nullable=False),
+    sa.CheckConstraint('lat BETWEEN -90 AND 90', name=op.f('ck_parks_lat_range')),
+    sa.CheckConstraint('lon BETWEEN -180 AND 180', name=op.f('ck_parks_lon_range')),
     sa.ForeignKeyConstraint(['cluster_id'], ['clusters.id'], name=op.f('fk_parks_cluster_id_clusters')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_parks')),
     sa.UniqueConstraint('code', name=op.f('uq_parks_code'))
@@ -115,6 +117,8 @@ def upgrade():
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
     sa.Column('lon', sa.Float(), nullable=False),
+    sa.CheckConstraint('lat BETWEEN -90 AND 90', name=op.f('ck_depots_lat_range')),
+    sa.CheckConstraint('lon BETWEEN -180 AND 180', name=op.f('ck_depots_lon_range')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_depots_organization_id_organizations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_depots'))
     )
