@@ -11,6 +11,7 @@ from core.auth import Actor
 from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import Conflict, Invalid, NotFound
+from core.i18n import N_
 from core.models import Organization, Park, Site, User
 
 
@@ -34,13 +35,13 @@ def get_organization(actor: Actor, org_id: int) -> Organization:
 
 
 def _check_unique(
-    model: type[Any], field: str, value: Any, exclude_id: int | None, label: str
+    model: type[Any], field: str, value: Any, exclude_id: int | None, message: str
 ) -> None:
     stmt = sa.select(model.id).where(getattr(model, field) == value)
     if exclude_id is not None:
         stmt = stmt.where(model.id != exclude_id)
     if db.session.scalar(stmt) is not None:
-        raise Conflict("%(label)s已存在", {field: "already exists"}, label=label)
+        raise Conflict(message, {field: "already exists"})
 
 
 def _check_park(park_id: int | None) -> None:
@@ -51,8 +52,8 @@ def _check_park(park_id: int | None) -> None:
 def create_organization(actor: Actor, data: dict[str, Any]) -> Organization:
     """Register an organisation (platform admin only)."""
     auth.require_admin(actor, "organization:new")
-    _check_unique(Organization, "uscc", data["uscc"], None, "统一社会信用代码")
-    _check_unique(Organization, "legal_name", data["legal_name"], None, "企业名称")
+    _check_unique(Organization, "uscc", data["uscc"], None, N_("统一社会信用代码已存在"))
+    _check_unique(Organization, "legal_name", data["legal_name"], None, N_("企业名称已存在"))
     _check_park(data.get("park_id"))
     org = Organization(**data)
     db.session.add(org)
@@ -71,7 +72,7 @@ def update_organization(actor: Actor, org_id: int, data: dict[str, Any]) -> Orga
     org = get_organization(actor, org_id)
     auth.require_write_org(actor, org.id, manager=True)
     if "legal_name" in data:
-        _check_unique(Organization, "legal_name", data["legal_name"], org.id, "企业名称")
+        _check_unique(Organization, "legal_name", data["legal_name"], org.id, N_("企业名称已存在"))
     _check_park(data.get("park_id"))
     for key, value in data.items():
         setattr(org, key, value)
@@ -107,7 +108,7 @@ def register_user(
 ) -> User:
     """Create a user in `org` (no permission check: callers check, or are the operator's CLI)."""
     username = username.strip().lower()
-    _check_unique(User, "username", username, None, "用户名")
+    _check_unique(User, "username", username, None, N_("用户名已存在"))
     user = User(
         organization=org,
         username=username,
