@@ -1,0 +1,109 @@
+"""Lot search: filters, distance from a point, free text, sorting — portable SQL, index-friendly.
+
+Distance uses the equirectangular approximation with the cosine of the centre's latitude
+computed in Python, so the SQL is plain arithmetic on every backend and the (status, lat, lon)
+index serves the bounding-box prefilter. Within 300 km its error is well under 1 %; pages show
+the exact geodesic distance (geopy) for the rows they display.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from core.catalogue import Category
+from core.units import tonnes_to_grams, yuan_to_fen
+from marketplace.lots.models import Lot, LotStatus
+
+KM_PER_DEGREE = 111.195  # mean Earth radius 6371.0 km × π / 180
+SORTS = ("newest", "price", "-price", "distance", "quantity", "-quantity", "dql")
+
+
+@dataclass(frozen=True)
+class LotQuery:
+    """What a buyer asks for; every field optional."""
+
+    family: str | None = None
+    grade: str | None = None
+    min_dql: int | None = None
+    min_t: Decimal | None = None
+    max_t: Decimal | None = None
+    max_price_yuan: Decimal | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    available_on: date | None = None
+    q: str | None = None
+    hazardous: bool | None = None
+    sort: str = "newest"
+
+
+def squared_degrees_expr(lat: float, lon: float) -> sa.ColumnElement[float]:
+    """Squared approximate distance from (lat, lon) in degrees² (no trig, no sqrt in SQL).
+
+    Monotonic in the distance, so it filters and sorts; SQLite builds without math functions
+    still run it.
+    """
+    k = math.cos(math.radians(lat))
+    dy = Lot.lat - lat
+    dx = (Lot.lon - lon) * k
+    return dy * dy + dx * dx
+
+
+def build(query: LotQuery) -> sa.Select[Any]:
+    """The select for a query over listed lots (paginate it with `marketplace.pagination`)."""
+    stmt = sa.select(Lot).where(Lot.status == LotStatus.LISTED)
+    if query.family:
+        stmt = stmt.where(Lot.family_code == query.family)
+    if query.grade:
+        stmt = stmt.where(
+            Lot.category_id
+            == sa.select(Category.id).where(Category.code == query.grade).scalar_subquery()
+        )
+    if query.min_dql:
+        stmt = stmt.where(Lot.dql >= query.min_dql)
+    if query.min_t is not None:
+        stmt = stmt.where(Lot.quantity_g >= tonnes_to_grams(query.min_t))
+    if query.max_t is not None:
+        stmt = stmt.where(Lot.quantity_g <= tonnes_to_grams(query.max_t))
+    if query.max_price_yuan is not None:
+        stmt = stmt.where(Lot.ask_fen_per_t <= yuan_to_fen(query.max_price_yuan))
+    if query.hazardous is not None:
+        stmt = stmt.where(Lot.hazardous.is_(query.hazardous))
+    if query.available_on is not None:
+        day = query.available_on
+        stmt = stmt.where(
+            sa.or_(Lot.available_from.is_(None), Lot.available_from <= day),
+            sa.or_(Lot.available_until.is_(None), Lot.available_until >= day),
+        )
+    if query.q:
+        needle = (
+            query.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        )
+        stmt = stmt.where(Lot.search_text.like(f"%{needle}%", escape="\\"))
+    distance = None
+    if query.near is not None:
+        lat, lon = query.near
+        distance = distance_km_expr(lat, lon)
+        if query.radius_km:
+            dlat = query.radius_km / KM_PER_DEGREE
+            dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+            stmt = stmt.where(
+                Lot.lat.between(lat - dlat, lat + dlat),
+                Lot.lon.between(lon - dlon, lon + dlon),
+                distance <= query.radius_km,
+            )
+    order = {
+        "newest": [Lot.listed_at.desc(), Lot.id.desc()],
+        "price": [Lot.ask_fen_per_t.asc().nulls_last(), Lot.id],
+        "-price": [Lot.ask_fen_per_t.desc().nulls_last(), Lot.id],
+        "quantity": [Lot.quantity_g.asc(), Lot.id],
+        "-quantity": [Lot.quantity_g.desc(), Lot.id],
+        "dql": [Lot.dql.desc(), Lot.listed_at.desc(), Lot.id],
+        "distance": [distance.asc(), Lot.id] if distance is not None else [Lot.id],
+    }[query.sort]
+    return stmt.order_by(*order)
