@@ -88,14 +88,14 @@ def build(query: LotQuery) -> sa.Select[Any]:
     distance = None
     if query.near is not None:
         lat, lon = query.near
-        distance = distance_km_expr(lat, lon)
+        distance = squared_degrees_expr(lat, lon)
         if query.radius_km:
             dlat = query.radius_km / KM_PER_DEGREE
             dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
             stmt = stmt.where(
                 Lot.lat.between(lat - dlat, lat + dlat),
                 Lot.lon.between(lon - dlon, lon + dlon),
-                distance <= query.radius_km,
+                distance <= dlat * dlat,
             )
     order = {
         "newest": [Lot.listed_at.desc(), Lot.id.desc()],
