@@ -61,6 +61,16 @@ def coordinate_checks() -> tuple[sa.CheckConstraint, sa.CheckConstraint]:
     )
 
 
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic filter: PostgreSQL-only indexes made by hand in migrations (`*_trgm`) are not
+    in the models (SQLite cannot have them), so autogenerate must not try to drop them."""
+    return not (
+        type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm")
+    )
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 

@@ -5,7 +5,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
-from core.db import db
+from core.db import db, include_object
 from marketplace.app import MIGRATIONS_DIR
 
 
@@ -18,7 +18,8 @@ def test_models_match_migrations(app) -> None:
     """The test database was built by `flask db upgrade`; autogenerate must find nothing to do."""
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
+            conn,
+            opts={"compare_type": True, "render_as_batch": True, "include_object": include_object},
         )
         diff = compare_metadata(context, db.metadata)
     assert diff == []

@@ -54,9 +54,12 @@ def squared_degrees_expr(lat: float, lon: float) -> sa.ColumnElement[float]:
     return dy * dy + dx * dx
 
 
-def build(query: LotQuery) -> sa.Select[Any]:
-    """The select for a query over listed lots (paginate it with `marketplace.pagination`)."""
-    stmt = sa.select(Lot).where(Lot.status == LotStatus.LISTED)
+def build(query: LotQuery, *, organization_id: int | None = None) -> sa.Select[Any]:
+    """The select over listed lots, or over one organisation's lots in any status."""
+    if organization_id is not None:
+        stmt = sa.select(Lot).where(Lot.organization_id == organization_id)
+    else:
+        stmt = sa.select(Lot).where(Lot.status == LotStatus.LISTED)
     if query.family:
         stmt = stmt.where(Lot.family_code == query.family)
     if query.grade:

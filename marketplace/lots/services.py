@@ -361,3 +361,21 @@ _VERSION_COLUMNS = (
     "composition",
     "ask_fen_per_t",
 )
+
+
+def lot_evidence(lot: Lot) -> list[Evidence]:
+    """The evidence of a lot's current version, in upload order."""
+    version = current_version(lot)
+    if not version.evidence_ids:
+        return []
+    stmt = sa.select(Evidence).where(Evidence.id.in_(version.evidence_ids)).order_by(Evidence.id)
+    return list(db.session.scalars(stmt))
+
+
+def evidence_for_download(actor: Actor, sha256: str) -> Evidence:
+    """An evidence file the actor may see: of a lot visible to it."""
+    item = db.session.scalar(sa.select(Evidence).where(Evidence.sha256 == sha256).limit(1))
+    if item is None or item.lot_id is None:
+        raise NotFound("文件不存在")
+    get_lot(actor, item.lot_id)
+    return item

@@ -24,6 +24,7 @@ SIGNED_IN = {
 }
 WRITERS = SIGNED_IN - {"government", "producer_viewer"}
 MANAGERS = {"producer", "recycler", "logistics", "station", "admin"}
+SELLERS = {"producer", "station"}  # factories list lots; stations list their bales
 
 # endpoint → who may call it (PUBLIC, or the set of roles). Government writes nothing but its own
 # credentials.
@@ -54,6 +55,16 @@ EXPECTED: dict[str, object] = {
     "catalogue_api.update_category": {"admin"},
     "jobs_api.start_job": {"admin"},
     "jobs_api.get_job": SIGNED_IN,
+    "lots_api.search_lots": SIGNED_IN,
+    "lots_api.get_lot": SIGNED_IN,
+    "lots_api.list_versions": SIGNED_IN,
+    "lots_api.get_version": SIGNED_IN,
+    "lots_api.download_evidence": SIGNED_IN,
+    "lots_api.create_lot": SELLERS,
+    "lots_api.update_lot": SELLERS,
+    "lots_api.publish_lot": SELLERS,
+    "lots_api.withdraw_lot": SELLERS,
+    "lots_api.add_evidence": SELLERS,
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),
@@ -85,6 +96,9 @@ def fill(rule, org_id: int) -> str:
         "job_id": 999_999,
         "code": "PA",
         "filename": "css/app.css",
+        "lot_id": 999_999,
+        "number": 1,
+        "sha256": "0" * 64,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
