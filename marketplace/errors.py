@@ -49,21 +49,30 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/epcis/")
 
 
+LOCATIONS = ("json", "query", "form", "files", "headers", "view_args", "querystring")
+
+
 def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
     """marshmallow/webargs messages → {"field.sub": "first message"}, without the location key."""
+    if not prefix and isinstance(messages, dict) and set(messages) <= set(LOCATIONS):
+        out: dict[str, str] = {}
+        for value in messages.values():  # webargs: {"json": {...}}; strip only this top level
+            out.update(_flatten(value, ""))
+        return out
+    return _flatten(messages, prefix)
+
+
+def _flatten(messages: Any, prefix: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
-            if not prefix and key in ("json", "query", "form", "files", "headers", "view_args"):
-                out.update(flatten(value, ""))
-            else:
-                out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(messages, list | tuple):
         if messages and all(isinstance(m, str) for m in messages):
             out[prefix or "_schema"] = messages[0]
         else:
             for item in messages:
-                out.update(flatten(item, prefix))
+                out.update(_flatten(item, prefix))
     else:
         out[prefix or "_schema"] = str(messages)
     return out

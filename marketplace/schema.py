@@ -62,3 +62,14 @@ def decimal_range(low: Decimal | int | str, high: Decimal | int | str) -> Callab
             raise ValidationError(f"must be between {lo} and {hi}")
 
     return check
+
+
+def max_decimals(places: int) -> Callable[[Decimal], None]:
+    """Refuse more precision than the quantity carries (rather than rounding it away silently)."""
+
+    def check(value: Decimal) -> None:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places:
+            raise ValidationError(f"at most {places} decimals")
+
+    return check

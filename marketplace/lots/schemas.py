@@ -13,7 +13,7 @@ from marketplace.lots.properties import COMPOSITION_UNITS, SPECS, Source
 from marketplace.lots.search import SORTS
 from marketplace.orgs.schemas import LOADING
 from marketplace.pagination import PageArgs
-from marketplace.schema import BaseSchema, decimal_range
+from marketplace.schema import BaseSchema, decimal_range, max_decimals
 
 HW = validate.Regexp(r"^\d{3}-\d{3}-\d{2}$", error="应为 xxx-xxx-xx")
 
@@ -71,8 +71,8 @@ class ArchiveSchema(BaseSchema):
     quantity_t = fields.Decimal(
         required=True,
         allow_nan=False,
-        places=3,
-        metadata={"description": "tonnes, up to 3 decimals (kg)"},
+        validate=[decimal_range("0.001", 100_000), max_decimals(3)],
+        metadata={"description": "tonnes, at most 3 decimals (a kilogram)"},
     )
     quantity_basis = fields.Enum(QuantityBasis, by_value=True, required=True)
     form = fields.Enum(Form, by_value=True, required=True)
