@@ -137,4 +137,12 @@ EN = {
     "最大称量（kg）": "Capacity (kg)",
     "分度值 e（g）": "Division e (g)",
     "自有车辆": "Own vehicles",
+    "求购期间的结束早于开始": "The request period ends before it starts",
+    "求购期间已经结束": "The request period is already over",
+    "求购信息不存在": "Wanted request not found",
+    "只能用本组织的批次应答": "Answer only with your own organisation's lots",
+    "只能用已发布的批次应答": "Answer only with a listed lot",
+    "批次品类与求购不符": "The lot's category does not match the request",
+    "批次数据质量等级低于求购要求": "The lot's data-quality level is below the request's minimum",
+    "该批次已应答过此求购": "This lot already answers this request",
 }

@@ -205,6 +205,25 @@ class WantedRequest(db.Model):
     organization: Mapped[Organization] = relationship()
     site: Mapped[Site] = relationship()
     category: Mapped[Category] = relationship()
+    answers: Mapped[list[WantedAnswer]] = relationship(order_by="WantedAnswer.id")
 
     def __repr__(self) -> str:
         return f"<WantedRequest {self.id}>"
+
+
+class WantedAnswer(db.Model):
+    """A producer offering one of its listed lots in answer to a wanted request."""
+
+    __tablename__ = "wanted_answers"
+    __table_args__ = (sa.UniqueConstraint("wanted_id", "lot_id", name="wanted_lot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wanted_id: Mapped[int] = mapped_column(sa.ForeignKey("wanted_requests.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"))
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lot: Mapped[Lot] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WantedAnswer wanted={self.wanted_id} lot={self.lot_id}>"

@@ -269,3 +269,67 @@ class LotSearchArgs(PageArgs):
     mine = fields.Bool(
         load_default=False, metadata={"description": "my organisation's lots, any status"}
     )
+
+
+class WantedCreateSchema(BaseSchema):
+    site_id = fields.Int(
+        required=True, metadata={"description": "one of my sites; the radius centre"}
+    )
+    category = fields.Str(
+        required=True, metadata={"description": "a family (PA) or grade (PA-OCC)"}
+    )
+    quantity_t = fields.Decimal(
+        required=True,
+        allow_nan=False,
+        validate=[decimal_range("0.001", 1_000_000), max_decimals(3)],
+    )
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    radius_km = fields.Int(required=True, validate=validate.Range(min=1, max=2000))
+    max_contamination_pct = fields.Decimal(
+        load_default=None, allow_none=True, allow_nan=False, validate=decimal_range(0, 100)
+    )
+    max_moisture_pct = fields.Decimal(
+        load_default=None, allow_none=True, allow_nan=False, validate=decimal_range(0, 100)
+    )
+    min_dql = fields.Int(load_default=1, validate=validate.Range(min=1, max=4))
+    price_idea_yuan_per_t = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=[decimal_range(0, 10_000_000), max_decimals(2)],
+    )
+    note = fields.Str(load_default="", validate=validate.Length(max=2000))
+
+
+class WantedAnswerSchema(BaseSchema):
+    id = fields.Int(dump_only=True)
+    lot_id = fields.Int(required=True)
+    organization_id = fields.Int(dump_only=True)
+    lot_title = fields.Str(attribute="lot.title", dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+
+
+class WantedSchema(BaseSchema):
+    id = fields.Int()
+    organization_id = fields.Int()
+    organization_name = fields.Str(attribute="organization.legal_name")
+    site_id = fields.Int()
+    category = fields.Str(attribute="category.code")
+    category_name = fields.Str(attribute="category.name_zh")
+    quantity_t = fields.Function(lambda w: _decimal_str(grams_to_kg(w.quantity_g) / 1000))
+    period_start = fields.Date()
+    period_end = fields.Date()
+    radius_km = fields.Int()
+    max_contamination_pct = fields.Decimal(as_string=True, allow_none=True)
+    max_moisture_pct = fields.Decimal(as_string=True, allow_none=True)
+    min_dql = fields.Int()
+    price_idea_yuan_per_t = fields.Function(
+        lambda w: (
+            str(fen_to_yuan(w.price_idea_fen_per_t)) if w.price_idea_fen_per_t is not None else None
+        )
+    )
+    note = fields.Str()
+    open = fields.Bool()
+    created_at = fields.AwareDateTime()
+    answers = fields.List(fields.Nested(WantedAnswerSchema))

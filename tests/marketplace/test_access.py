@@ -65,6 +65,11 @@ EXPECTED: dict[str, object] = {
     "lots_api.publish_lot": SELLERS,
     "lots_api.withdraw_lot": SELLERS,
     "lots_api.add_evidence": SELLERS,
+    "wanted_api.list_wanted": SIGNED_IN,
+    "wanted_api.get_wanted": SIGNED_IN,
+    "wanted_api.create_wanted": {"recycler"},
+    "wanted_api.close_wanted": {"recycler"},
+    "wanted_api.answer_wanted": SELLERS,
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),
@@ -99,6 +104,7 @@ def fill(rule, org_id: int) -> str:
         "lot_id": 999_999,
         "number": 1,
         "sha256": "0" * 64,
+        "wanted_id": 999_999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
