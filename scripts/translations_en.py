@@ -145,4 +145,10 @@ EN = {
     "批次品类与求购不符": "The lot's category does not match the request",
     "批次数据质量等级低于求购要求": "The lot's data-quality level is below the request's minimum",
     "该批次已应答过此求购": "This lot already answers this request",
+    "格式应为 csv 或 xlsx": "The format must be csv or xlsx",
+    "文件不是 UTF-8 编码的 CSV 或 XLSX": "The file is neither UTF-8 CSV nor XLSX",
+    "XLSX 文件无法读取": "The XLSX file cannot be read",
+    "表头不正确：%(names)s": "Wrong header: %(names)s",
+    "一次最多导入 %(n)d 行": "At most %(n)d rows can be imported at once",
+    "导入失败，未导入任何批次：%(names)s": "Import failed; no lot was imported: %(names)s",
 }

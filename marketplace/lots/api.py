@@ -15,12 +15,13 @@ from core.models import Site
 from core.storage import LocalFolderStore
 from core.time import utcnow
 from marketplace.access import access, require_actor
-from marketplace.lots import search, services
+from marketplace.lots import search, services, tabular
 from marketplace.lots.models import EvidenceKind
 from marketplace.lots.schemas import (
     ArchiveSchema,
     EvidenceFormSchema,
     EvidenceSchema,
+    FormatArgs,
     LotDetailSchema,
     LotSchema,
     LotSearchArgs,
@@ -180,3 +181,56 @@ def download_evidence(sha256: str) -> Any:
             "Cache-Control": "private, max-age=31536000, immutable",
         },
     )
+
+
+FILE_TYPES = {
+    "csv": ("text/csv; charset=utf-8", tabular.write_csv),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        tabular.write_xlsx,
+    ),
+}
+
+
+def _file(kind: str, rows: Any, stem: str) -> Response:
+    if kind not in FILE_TYPES:
+        raise Invalid("格式应为 csv 或 xlsx", {"format": "csv or xlsx"})
+    mimetype, writer = FILE_TYPES[kind]
+    return Response(
+        writer(rows),
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{stem}.{kind}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@blp.route("/export", methods=["GET"])
+@access(kinds=SELLERS)
+@blp.arguments(FormatArgs, location="query")
+def export_lots(args: dict[str, Any]) -> Any:
+    """My organisation's lots as CSV or XLSX, in the columns import reads."""
+    return _file(args["format"], tabular.export_rows(require_actor().org_id), "lots")
+
+
+@blp.route("/import-template", methods=["GET"])
+@access(kinds=SELLERS)
+@blp.arguments(FormatArgs, location="query")
+def import_template(args: dict[str, Any]) -> Any:
+    """An empty import file with the columns and one example row."""
+    return _file(args["format"], [tabular.EXAMPLE], "lots-template")
+
+
+@blp.route("/import", methods=["POST"])
+@access(kinds=SELLERS, roles=WRITERS)
+@blp.response(201, LotSchema(many=True))
+def import_lots() -> Any:
+    """Import many lots from CSV or XLSX (multipart `file`): all rows valid, or nothing imported."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid("请选择文件", {"file": "required"})
+    table = tabular.read(upload.filename or "", upload.read())
+    lots = tabular.import_lots(require_actor(), table)
+    db.session.commit()
+    return lots

@@ -333,3 +333,7 @@ class WantedSchema(BaseSchema):
     open = fields.Bool()
     created_at = fields.AwareDateTime()
     answers = fields.List(fields.Nested(WantedAnswerSchema))
+
+
+class FormatArgs(BaseSchema):
+    format = fields.Str(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))

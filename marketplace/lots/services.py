@@ -63,6 +63,11 @@ def _jsonable(items: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
+def validate_archive(actor: Actor, data: dict[str, Any]) -> None:
+    """Run every domain rule on an archive without writing (bulk import checks rows first)."""
+    _archive(actor, data)
+
+
 def _archive(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Validate a whole archive and return the version's column values (nothing written)."""
     site = _own_site(actor, data["site_id"])
