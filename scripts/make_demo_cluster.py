@@ -144,6 +144,7 @@ MIX = (
     + ["tobacco"]
     + ["warehouse"]
 )
+SURNAMES = "王李张刘陈杨黄赵吴周"
 WORDS = list(
     "恒润金盛永达宏信华兴立丰嘉利鑫源兆丰瑞德昌旭日海晟诚裕盈科汇成新泰通长广隆锦荣振美天富创捷宝顺安合万卓博明和"
 )
@@ -469,7 +470,7 @@ def main() -> None:
             f"park = {q(town)}",
             f"lat = {lat}",
             f"lon = {lon}",
-            f"contact_name = {q(RNG.choice('王李张刘陈杨黄赵吴周') + RNG.choice(['经理', '主管']))}",
+            f"contact_name = {q(RNG.choice(SURNAMES) + RNG.choice(['经理', '主管']))}",
             f"contact_phone = {q(phone(n))}",
         ]
         hours = RNG.choice(["08:00-17:30", "07:30-18:00", "08:30-17:00", "08:00-20:00"])
