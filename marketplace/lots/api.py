@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import Invalid
 from core.models import Site
-from core.storage import LocalFolderStore
 from core.time import utcnow
 from marketplace.access import access, require_actor
 from marketplace.lots import search, services, tabular
@@ -27,17 +25,12 @@ from marketplace.lots.schemas import (
     LotSearchArgs,
     VersionSchema,
 )
+from marketplace.lots.store import evidence_store
 from marketplace.pagination import page_of, paginate
 
 blp = Blueprint("lots_api", __name__, url_prefix="/api/v1/lots", description="废料批次与数字档案")
 SELLERS = [OrgKind.PRODUCER, OrgKind.STATION]
 WRITERS = [Role.MANAGER, Role.OPERATOR]
-
-
-def blob_store() -> LocalFolderStore:
-    """The evidence store configured for this app (a folder under the instance path by default)."""
-    root = current_app.config.get("EVIDENCE_DIR") or Path(current_app.instance_path) / "evidence"
-    return LocalFolderStore(Path(root))
 
 
 @blp.route("", methods=["GET"])
@@ -157,7 +150,7 @@ def add_evidence(form: dict[str, Any], lot_id: int) -> Any:
         data,
         upload.filename or "",
         form,
-        blob_store(),
+        evidence_store(),
         now=utcnow(),
     )
     db.session.commit()
@@ -169,7 +162,7 @@ def add_evidence(form: dict[str, Any], lot_id: int) -> Any:
 def download_evidence(sha256: str) -> Any:
     """The evidence file itself, served with its sniffed type and as an attachment."""
     item = services.evidence_for_download(require_actor(), sha256)
-    data = blob_store().get(item.sha256)
+    data = evidence_store().get(item.sha256)
     disposition = "inline" if item.content_type.startswith("image/") else "attachment"
     return Response(
         data,

@@ -7,7 +7,10 @@ from flask.cli import AppGroup
 
 from core.db import db
 from core.errors import DomainError
+from core.time import utcnow
+from marketplace.lots.store import evidence_store
 from marketplace.seed import services
+from marketplace.seed.market import seed_market
 
 seed_cli = AppGroup("seed", help="初始化数据 / Seed data.")
 
@@ -25,14 +28,18 @@ def reference() -> None:
 
 
 @seed_cli.command("demo")
-def demo() -> None:
-    """Build the demo cluster in Dongguan with one user per role (idempotent)."""
+@click.option("--market/--no-market", default=True, help="also list demo lots with evidence")
+def demo(market: bool) -> None:
+    """Build the demo cluster in Dongguan with one user per role, and its market (idempotent)."""
     try:
         counts = services.seed_demo()
+        lots = seed_market(evidence_store(), now=utcnow()) if market else 0
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
     db.session.commit()
+    if lots:
+        click.echo(f"demo market: {lots} lots")
     if not counts:
         click.echo("demo cluster already present; nothing to do")
         return

@@ -33,13 +33,19 @@ ARGS = [
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from core.storage import LocalFolderStore
+    from core.time import utcnow
+    from marketplace.seed.market import seed_market
     from marketplace.seed.services import seed_demo
 
     folder = tmp_path_factory.mktemp("live")
-    app = make_app(f"sqlite:///{folder / 'live.sqlite3'}", folder)
+    app = make_app(
+        f"sqlite:///{folder / 'live.sqlite3'}", folder, EVIDENCE_DIR=str(folder / "evidence")
+    )
     upgrade(app)
     with app.app_context():
         seed_demo()
+        seed_market(LocalFolderStore(folder / "evidence"), now=utcnow(), lots_per_stream=(1, 2))
         db.session.commit()
         db.engine.dispose()
     server = make_server("127.0.0.1", 0, app, threaded=True)

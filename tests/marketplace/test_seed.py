@@ -200,3 +200,26 @@ def test_users_cli(app, demo) -> None:
         ]
     )
     assert nobody.exit_code != 0
+
+
+def test_demo_market_has_every_dql_level_with_evidence(app, demo, tmp_path) -> None:
+    from core.storage import LocalFolderStore
+    from core.time import utcnow
+    from marketplace.lots.models import Evidence, EvidenceKind, Lot, LotStatus
+    from marketplace.seed.market import seed_market
+
+    store = LocalFolderStore(tmp_path / "evidence")
+    made = seed_market(store, now=utcnow(), lots_per_stream=(1, 1))
+    db.session.commit()
+    assert made == db.session.scalar(sa.select(sa.func.count(WasteStream.id)))
+    listed = db.session.scalars(sa.select(Lot).where(Lot.status == LotStatus.LISTED)).all()
+    assert len(listed) > 0.7 * made
+    assert {lot.dql for lot in listed} == {1, 2, 3, 4}
+    assert {lot.family_code for lot in listed} == {
+        c.code for c in db.session.scalars(sa.select(Category).where(Category.parent_id.is_(None)))
+    }
+    kinds = {e.kind for e in db.session.scalars(sa.select(Evidence))}
+    assert kinds == set(EvidenceKind)
+    some = db.session.scalars(sa.select(Evidence).limit(5)).all()
+    assert all(store.exists(e.sha256) for e in some)
+    assert seed_market(store, now=utcnow()) == 0  # once only

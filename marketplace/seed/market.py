@@ -1,0 +1,326 @@
+"""The demo market: a few hundred lots across the ten families, with archives at every DQL level.
+
+Each producer lists lots of the waste it declared, at prices near a reference table of Pearl
+River Delta scrap prices (CNY/t, indicative, late 2025). Photos are drawn locally (a seeded
+texture in the material's colour, labelled with its grade) and lab reports are small generated
+PDFs, so nothing is downloaded. Deterministic for a given seed and anchor time.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from PIL import Image, ImageDraw, ImageFilter
+
+from core.auth import Actor
+from core.db import db
+from core.enums import OrgKind, Role
+from core.models import Organization, Site
+from core.storage import BlobStore
+from marketplace.lots import services
+from marketplace.lots.models import EvidenceKind, Lot
+from marketplace.lots.properties import REQUIRED_FOR_DQL2
+from marketplace.profiles.models import WasteStream
+
+PRICE_YUAN_PER_T = {  # indicative PRD prices; the trading issue replaces them with an index
+    "FE-HMS": 2300,
+    "FE-STAMP": 2600,
+    "FE-TURN": 2000,
+    "FE-LIGHT": 1900,
+    "FE-SS": 8200,
+    "FE-CAST": 2400,
+    "NF-CU-BRIGHT": 62000,
+    "NF-CU-MIX": 52000,
+    "NF-BRASS": 38000,
+    "NF-AL-PROFILE": 15500,
+    "NF-AL-TURN": 11000,
+    "NF-AL-DIE": 13000,
+    "NF-ZN-DIE": 16000,
+    "PL-PP-REGRIND": 5200,
+    "PL-ABS-REGRIND": 6200,
+    "PL-PC-REGRIND": 9000,
+    "PL-PE-FILM": 3500,
+    "PL-HDPE-DRUM": 4500,
+    "PL-PET": 4000,
+    "PL-PA": 9000,
+    "PL-EPS": 3000,
+    "PL-MIXED": 1500,
+    "PA-OCC": 1650,
+    "PA-CORR-EDGE": 1900,
+    "PA-WHITE-EDGE": 2500,
+    "PA-NEWS": 1800,
+    "PA-KRAFT": 1900,
+    "PA-TUBE": 1100,
+    "PA-TOBACCO": 1200,
+    "PA-MIXED": 1200,
+    "TY-TRUCK": 1200,
+    "TY-CAR": 900,
+    "TY-FORKLIFT": 1300,
+    "TY-RUBBER": 1500,
+    "EE-PCB": 30000,
+    "EE-PCB-BARE": 5000,
+    "EE-CABLE": 18000,
+    "EE-UNIT": 2500,
+    "EE-MOTOR": 6500,
+    "VE-FORKLIFT": 2200,
+    "VE-TRUCK": 2000,
+    "VE-OIL": 2500,
+    "TX-COTTON": 1500,
+    "TX-POLY": 800,
+    "TX-BLEND": 300,
+    "TX-DENIM": 1200,
+    "TX-LEATHER": 200,
+    "GL-CLEAR": 300,
+    "GL-COLOUR": 150,
+    "GL-FLAT": 250,
+    "BA-LEAD": 9000,
+    "BA-LI": 15000,
+    "BA-NIMH": 12000,
+}
+COLOUR = {
+    "FE": (110, 100, 95),
+    "NF": (190, 140, 80),
+    "PL": (70, 130, 180),
+    "PA": (170, 130, 80),
+    "TY": (40, 40, 40),
+    "EE": (40, 110, 60),
+    "VE": (150, 60, 50),
+    "TX": (120, 90, 150),
+    "GL": (160, 200, 190),
+    "BA": (80, 80, 110),
+}
+FORMS = {
+    "PA": "bale",
+    "PL": "big_bag",
+    "FE": "bulk",
+    "NF": "box",
+    "TX": "bale",
+    "GL": "bulk",
+    "TY": "loose",
+    "EE": "pallet",
+    "VE": "loose",
+    "BA": "pallet",
+}
+LABS = [
+    ("广东省材料分析测试中心（演示）", "CNAS L0001"),
+    ("东莞市质量监督检测中心（演示）", "CNAS L0002"),
+]
+METHODS = {
+    "moisture_pct": "GB/T 462-2023",
+    "contamination_pct": "目测+称量",
+    "density_g_cm3": "GB/T 1033.1-2008",
+    "oil_pct": "称量法",
+    "metal_content_pct": "XRF",
+    "ash_pct": "GB/T 742-2018",
+}
+VALUES = {
+    "moisture_pct": (6, 14),
+    "contamination_pct": (0.3, 4),
+    "density_g_cm3": (0.9, 1.3),
+    "oil_pct": (0.1, 3),
+    "metal_content_pct": (8, 60),
+    "ash_pct": (3, 15),
+}
+COMPOSITION = {  # main component by family, for lab-verified composition
+    "PA": ("纤维", "%"),
+    "PL": ("聚合物", "%"),
+    "FE": ("Fe", "%"),
+    "NF": ("主金属", "%"),
+    "TY": ("橡胶烃", "%"),
+    "EE": ("Cu", "%"),
+    "VE": ("矿物油", "%"),
+    "TX": ("纤维", "%"),
+    "GL": ("SiO2", "%"),
+    "BA": ("Pb/Li 化合物", "%"),
+}
+
+
+def photo(rng: random.Random, family: str, grade: str) -> bytes:
+    """A seeded 'photo': a blurred texture in the material's colour, labelled with the grade."""
+    base = COLOUR.get(family, (128, 128, 128))
+    img = Image.new("RGB", (480, 360), base)
+    draw = ImageDraw.Draw(img)
+    for _ in range(220):
+        x, y = rng.randrange(480), rng.randrange(360)
+        r = rng.randrange(6, 40)
+        shade = tuple(max(0, min(255, c + rng.randint(-60, 60))) for c in base)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=shade)
+    img = img.filter(ImageFilter.GaussianBlur(2))
+    ImageDraw.Draw(img).rectangle((0, 330, 480, 360), fill=(0, 0, 0))
+    ImageDraw.Draw(img).text((8, 338), f"{grade}  demo photo", fill=(255, 255, 255))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+def lab_report(lab: str, number: str, lines: list[str]) -> bytes:
+    """A one-page PDF lab report (ASCII text: the PDF is generated without CJK fonts)."""
+    img = Image.new("RGB", (620, 877), "white")
+    draw = ImageDraw.Draw(img)
+    for i, text in enumerate(
+        [
+            f"TEST REPORT  {number}",
+            f"Laboratory accreditation: {lab}",
+            "",
+            *lines,
+            "",
+            "Demo document generated by Huanlian.",
+        ]
+    ):
+        draw.text((40, 40 + 22 * i), text, fill=(0, 0, 0))
+    out = io.BytesIO()
+    img.save(out, format="PDF")
+    return out.getvalue()
+
+
+def _properties(rng: random.Random, family: str, lab: bool) -> list[dict[str, Any]]:
+    keys = REQUIRED_FOR_DQL2.get(family, ())
+    return [
+        {
+            "key": k,
+            "value": str(round(rng.uniform(*VALUES[k]), 2)),
+            "unit": "g/cm3" if k == "density_g_cm3" else "%",
+            "method": METHODS[k],
+            "source": "lab" if lab else "declared",
+        }
+        for k in keys
+    ]
+
+
+def seed_market(
+    blobs: BlobStore,
+    *,
+    now: datetime,
+    seed: int = 20261124,
+    lots_per_stream: tuple[int, int] = (1, 4),
+) -> int:
+    """List demo lots for every producer's waste streams; returns how many lots were made."""
+    if db.session.scalar(sa.select(sa.func.count(Lot.id))):
+        return 0
+    rng = random.Random(seed)
+    producers = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.kind == OrgKind.PRODUCER)
+        .order_by(Organization.id)
+    ).all()
+    made = 0
+    for org in producers:
+        actor = Actor(user_id=None, org_id=org.id, org_kind=OrgKind.PRODUCER, role=Role.OPERATOR)  # type: ignore[arg-type]
+        sites = db.session.scalars(
+            sa.select(Site).where(Site.organization_id == org.id).order_by(Site.id)
+        ).all()
+        streams = db.session.scalars(
+            sa.select(WasteStream)
+            .where(WasteStream.organization_id == org.id)
+            .order_by(WasteStream.id)
+        ).all()
+        for stream in streams:
+            grade = stream.category
+            family = grade.family_code
+            for _ in range(rng.randint(*lots_per_stream)):
+                made += 1
+                listed = now - timedelta(days=rng.randint(0, 45), hours=rng.randint(0, 23))
+                level = rng.choices([1, 2, 3, 4], weights=[25, 30, 25, 20])[0]
+                tonnes = Decimal(stream.kg_per_month) / 1000 * Decimal(str(rng.uniform(0.3, 1.2)))
+                tonnes = max(Decimal("0.2"), tonnes).quantize(Decimal("0.001"))
+                price = PRICE_YUAN_PER_T.get(grade.code, 1000) * rng.uniform(0.88, 1.1)
+                data: dict[str, Any] = {
+                    "site_id": rng.choice(sites).id,
+                    "grade": grade.code,
+                    "title": f"{grade.name_zh.split('（')[0]} · {org.legal_name[3:9]}",
+                    "description": "演示数据：工厂日常生产产生，分类存放。",
+                    "quantity_t": tonnes,
+                    "quantity_basis": rng.choice(["estimated", "weighbridge"]),
+                    "form": FORMS.get(family, "loose"),
+                    "loading": ["forklift"],
+                    "hw_codes": list(grade.hw_codes),
+                    "industry_code": org.industry_code,
+                    "process": "生产边角料",
+                    "ask_yuan_per_t": Decimal(int(price)),
+                    "available_from": listed.date(),
+                    "available_until": (listed + timedelta(days=30)).date(),
+                    "properties": _properties(rng, family, level >= 3) if level >= 2 else [],
+                    "composition": (
+                        [
+                            {
+                                "component": COMPOSITION[family][0],
+                                "value": Decimal(str(round(rng.uniform(85, 98), 1))),
+                                "unit": "%",
+                                "method": "实验室分析",
+                                "source": "lab",
+                            }
+                        ]
+                        if level >= 3
+                        else []
+                    ),
+                    "batch": (
+                        {
+                            "work_orders": [f"WO-{listed:%y%m}-{rng.randint(100, 999)}"],
+                            "period_start": (listed - timedelta(days=30)).date(),
+                            "period_end": listed.date(),
+                        }
+                        if level >= 4
+                        else None
+                    ),
+                }
+                lot = services.create_lot(actor, data, now=listed)
+                if level >= 2:
+                    for _p in range(rng.randint(1, 2)):
+                        services.add_evidence(
+                            actor,
+                            lot.id,
+                            EvidenceKind.PHOTO,
+                            photo(rng, family, grade.code),
+                            "photo.jpg",
+                            {},
+                            blobs,
+                            now=listed,
+                        )
+                if level >= 3:
+                    lab, accreditation = rng.choice(LABS)
+                    report = lab_report(
+                        accreditation,
+                        f"R{made:05d}",
+                        [f"{p['key']}: {p['value']} {p['unit']}" for p in data["properties"]],
+                    )
+                    services.add_evidence(
+                        actor,
+                        lot.id,
+                        EvidenceKind.LAB_REPORT,
+                        report,
+                        "report.pdf",
+                        {
+                            "lab_name": lab,
+                            "accreditation_no": accreditation,
+                            "method": "见报告",
+                            "test_date": listed.date(),
+                        },
+                        blobs,
+                        now=listed,
+                    )
+                if level >= 4:
+                    doc = lab_report(
+                        "—", f"C{made:05d}", ["Environmental compliance record (demo)"]
+                    )
+                    services.add_evidence(
+                        actor,
+                        lot.id,
+                        EvidenceKind.COMPLIANCE,
+                        doc,
+                        "compliance.pdf",
+                        {"title": "环评批复及排污许可（演示）"},
+                        blobs,
+                        now=listed,
+                    )
+                fate = rng.random()
+                if fate < 0.85:
+                    services.publish_lot(actor, lot.id, now=listed)
+                elif fate < 0.92:
+                    services.withdraw_lot(actor, lot.id, now=listed)
+    db.session.flush()
+    return made
