@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from core.catalogue import Category
 from core.units import tonnes_to_grams, yuan_to_fen
@@ -56,10 +57,12 @@ def squared_degrees_expr(lat: float, lon: float) -> sa.ColumnElement[float]:
 
 def build(query: LotQuery, *, organization_id: int | None = None) -> sa.Select[Any]:
     """The select over listed lots, or over one organisation's lots in any status."""
+    # The page shows each lot's seller and grade: load them in two queries, not 2 per row.
+    loads = (selectinload(Lot.organization), selectinload(Lot.category))
     if organization_id is not None:
-        stmt = sa.select(Lot).where(Lot.organization_id == organization_id)
+        stmt = sa.select(Lot).options(*loads).where(Lot.organization_id == organization_id)
     else:
-        stmt = sa.select(Lot).where(Lot.status == LotStatus.LISTED)
+        stmt = sa.select(Lot).options(*loads).where(Lot.status == LotStatus.LISTED)
     if query.family:
         stmt = stmt.where(Lot.family_code == query.family)
     if query.grade:
