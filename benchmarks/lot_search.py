@@ -23,8 +23,8 @@ import sys
 import threading
 import time
 import uuid
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
