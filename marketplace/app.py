@@ -77,12 +77,14 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.home import views as home_views
     from marketplace.jobs import api as jobs_api
     from marketplace.lots import api as lots_api
+    from marketplace.lots import views as lots_views
     from marketplace.lots import wanted_api
     from marketplace.orgs import api as orgs_api
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
     app.register_blueprint(docs_views.bp)
+    app.register_blueprint(lots_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,

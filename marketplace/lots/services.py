@@ -370,11 +370,7 @@ _VERSION_COLUMNS = (
 
 def lot_evidence(lot: Lot) -> list[Evidence]:
     """The evidence of a lot's current version, in upload order."""
-    version = current_version(lot)
-    if not version.evidence_ids:
-        return []
-    stmt = sa.select(Evidence).where(Evidence.id.in_(version.evidence_ids)).order_by(Evidence.id)
-    return list(db.session.scalars(stmt))
+    return version_evidence(current_version(lot))
 
 
 def evidence_for_download(actor: Actor, sha256: str) -> Evidence:
@@ -384,3 +380,11 @@ def evidence_for_download(actor: Actor, sha256: str) -> Evidence:
         raise NotFound("文件不存在")
     get_lot(actor, item.lot_id)
     return item
+
+
+def version_evidence(version: LotVersion) -> list[Evidence]:
+    """The evidence a given archive version listed."""
+    if not version.evidence_ids:
+        return []
+    stmt = sa.select(Evidence).where(Evidence.id.in_(version.evidence_ids)).order_by(Evidence.id)
+    return list(db.session.scalars(stmt))
