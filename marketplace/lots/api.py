@@ -16,6 +16,7 @@ from marketplace.access import access, require_actor
 from marketplace.lots import search, services, tabular
 from marketplace.lots.models import EvidenceKind
 from marketplace.lots.schemas import (
+    ARCHIVE_EXAMPLE,
     ArchiveSchema,
     EvidenceFormSchema,
     EvidenceSchema,
@@ -68,7 +69,7 @@ def search_lots(args: dict[str, Any]) -> Any:
 
 @blp.route("", methods=["POST"])
 @access(kinds=SELLERS, roles=WRITERS)
-@blp.arguments(ArchiveSchema)
+@blp.arguments(ArchiveSchema, example=ARCHIVE_EXAMPLE)
 @blp.response(201, LotDetailSchema)
 def create_lot(data: dict[str, Any]) -> Any:
     """Create a draft lot with archive version 1 at one of my sites."""
@@ -87,7 +88,7 @@ def get_lot(lot_id: int) -> Any:
 
 @blp.route("/<int:lot_id>", methods=["PUT"])
 @access(kinds=SELLERS, roles=WRITERS)
-@blp.arguments(ArchiveSchema)
+@blp.arguments(ArchiveSchema, example=ARCHIVE_EXAMPLE)
 @blp.response(200, LotDetailSchema)
 def update_lot(data: dict[str, Any], lot_id: int) -> Any:
     """Replace the archive: a new version; earlier versions stay readable."""

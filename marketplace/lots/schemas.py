@@ -112,30 +112,6 @@ class ArchiveSchema(BaseSchema):
         if rec.get("recurring") and not rec.get("frequency"):
             raise ValidationError({"recurrence.frequency": ["required for recurring generation"]})
 
-    class Meta:
-        # OpenAPI example: a real-looking OCC lot from a paper packaging plant.
-        example = {
-            "site_id": 1,
-            "grade": "PA-OCC",
-            "title": "纸箱车间黄板纸边角料（打包）",
-            "quantity_t": "12.5",
-            "quantity_basis": "weighbridge",
-            "form": "bale",
-            "package_count": 25,
-            "unit_weight_kg": "500",
-            "loading": ["forklift"],
-            "properties": [
-                {
-                    "key": "moisture_pct",
-                    "value": "11.5",
-                    "unit": "%",
-                    "method": "GB/T 462",
-                    "source": "lab",
-                }
-            ],
-            "ask_yuan_per_t": "1650.00",
-        }
-
 
 def _decimal_str(value: Decimal) -> str:
     return format(value.normalize(), "f")
@@ -337,3 +313,59 @@ class WantedSchema(BaseSchema):
 
 class FormatArgs(BaseSchema):
     format = fields.Str(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
+# OpenAPI examples: a realistic OCC lot from a carton plant, and a paper mill's request.
+ARCHIVE_EXAMPLE = {
+    "site_id": 12,
+    "grade": "PA-OCC",
+    "title": "纸箱车间黄板纸边角料（打包）",
+    "description": "模切工序边角料，干燥仓储",
+    "quantity_t": "12.5",
+    "quantity_basis": "weighbridge",
+    "form": "bale",
+    "package_count": 25,
+    "unit_weight_kg": "500",
+    "loading": ["forklift"],
+    "available_from": "2026-12-01",
+    "available_until": "2026-12-31",
+    "industry_code": "C2231",
+    "process": "模切",
+    "batch": {
+        "work_orders": ["WO-2611-118"],
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+    },
+    "properties": [
+        {
+            "key": "moisture_pct",
+            "value": "11.5",
+            "unit": "%",
+            "method": "GB/T 462-2023",
+            "source": "lab",
+        },
+        {
+            "key": "contamination_pct",
+            "value": "0.8",
+            "unit": "%",
+            "method": "目测+称量",
+            "source": "declared",
+        },
+    ],
+    "composition": [
+        {"component": "纤维", "value": "97.2", "unit": "%", "method": "实验室分析", "source": "lab"}
+    ],
+    "ask_yuan_per_t": "1650.00",
+}
+WANTED_EXAMPLE = {
+    "site_id": 3,
+    "category": "PA-OCC",
+    "quantity_t": "300",
+    "period_start": "2026-12-01",
+    "period_end": "2026-12-31",
+    "radius_km": 80,
+    "max_moisture_pct": "12",
+    "min_dql": 2,
+    "price_idea_yuan_per_t": "1600.00",
+    "note": "每周两车，9.6 米高栏",
+}

@@ -11,7 +11,12 @@ from core.enums import OrgKind, Role
 from core.time import utcnow
 from marketplace.access import access, require_actor
 from marketplace.lots import wanted
-from marketplace.lots.schemas import WantedAnswerSchema, WantedCreateSchema, WantedSchema
+from marketplace.lots.schemas import (
+    WANTED_EXAMPLE,
+    WantedAnswerSchema,
+    WantedCreateSchema,
+    WantedSchema,
+)
 
 blp = Blueprint("wanted_api", __name__, url_prefix="/api/v1/wanted", description="求购信息")
 WRITERS = [Role.MANAGER, Role.OPERATOR]
@@ -27,7 +32,7 @@ def list_wanted() -> Any:
 
 @blp.route("", methods=["POST"])
 @access(kinds=[OrgKind.RECYCLER], roles=WRITERS)
-@blp.arguments(WantedCreateSchema)
+@blp.arguments(WantedCreateSchema, example=WANTED_EXAMPLE)
 @blp.response(201, WantedSchema)
 def create_wanted(data: dict[str, Any]) -> Any:
     """Post what you want: grade, limits, quantity, period, radius from one of your sites."""

@@ -56,3 +56,14 @@ def test_docs_page_loads_only_local_assets(client) -> None:
         response = client.get(source)
         assert response.status_code == 200, source
         response.close()
+
+
+def test_lot_operations_carry_examples_that_validate(client) -> None:
+    from marketplace.lots.schemas import ArchiveSchema, WantedCreateSchema
+
+    spec = client.get("/api/v1/openapi.json").json
+    for path, schema in (("/api/v1/lots", ArchiveSchema), ("/api/v1/wanted", WantedCreateSchema)):
+        example = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"][
+            "example"
+        ]
+        schema().load(example)  # the documented example is itself valid input
