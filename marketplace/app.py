@@ -80,11 +80,13 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.lots import views as lots_views
     from marketplace.lots import wanted_api
     from marketplace.orgs import api as orgs_api
+    from marketplace.orgs import views as orgs_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
     app.register_blueprint(docs_views.bp)
     app.register_blueprint(lots_views.bp)
+    app.register_blueprint(orgs_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,

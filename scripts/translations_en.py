@@ -296,4 +296,10 @@ EN = {
     "应答": "Answers",
     "已关闭": "Closed",
     "用批次应答": "Answer with lot",
+    "场地已添加。": "Site added.",
+    "本企业场地": "Our sites",
+    "添加场地": "Add a site",
+    "纬度": "Latitude",
+    "经度": "Longitude",
+    "添加": "Add",
 }

@@ -69,6 +69,8 @@ EXPECTED: dict[str, object] = {
     "lots_api.import_template": SELLERS | {"producer_viewer"},
     "lots_api.import_lots": SELLERS,
     "lots.mine": SELLERS | {"producer_viewer"},
+    "orgs.sites": SIGNED_IN,
+    "orgs.add_site": WRITERS,
     "lots.create": SELLERS,
     "lots.edit": SELLERS,
     "lots.detail": SIGNED_IN,

@@ -141,3 +141,36 @@ def test_wanted_page_errors(client, recycler) -> None:
     )
     assert response.status_code == 422
     assert "quantity_t" in response.get_data(as_text=True)
+
+
+def test_sites_page_adds_a_site_and_names_bad_fields(producer_client, producer) -> None:
+    token = csrf_token(producer_client, "/sites")
+    bad = producer_client.post(
+        "/sites",
+        data={
+            "csrf_token": token,
+            "name": "三厂",
+            "address": "长安",
+            "lat": "95",
+            "lon": "113.8",
+            "opening_hours": "8-5",
+        },
+    )
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "lat" in text
+    assert "opening_hours" in text
+    ok = producer_client.post(
+        "/sites",
+        data={
+            "csrf_token": token,
+            "name": "三厂",
+            "address": "长安",
+            "lat": "22.81",
+            "lon": "113.80",
+            "opening_hours": "08:00-18:00",
+            "loading": ["forklift"],
+        },
+    )
+    assert ok.status_code == 302
+    assert "三厂" in producer_client.get("/sites").get_data(as_text=True)
