@@ -24,8 +24,7 @@ from core.db import db
 from core.errors import DomainError, Invalid
 from core.models import Site
 from core.time import utcnow
-from core.units import fen_to_yuan, grams_to_kg
-from marketplace.lots import services
+from marketplace.lots import forms, services
 from marketplace.lots.models import Lot, LotVersion
 from marketplace.lots.schemas import ArchiveSchema
 
@@ -216,32 +215,12 @@ def export_rows(org_id: int) -> Iterable[dict[str, Any]]:
         .where(Lot.organization_id == org_id)
         .order_by(Lot.id)
     )
-    for lot, version, site_name in db.session.execute(stmt):
-        props = {p["key"]: p["value"] for p in version.properties}
-        yield {
-            "site": site_name,
-            "grade": lot.category.code,
-            "title": version.title,
-            "description": version.description,
-            "quantity_t": format((grams_to_kg(version.quantity_g) / 1000).normalize(), "f"),
-            "quantity_basis": version.quantity_basis.value,
-            "form": version.form.value,
-            "package_count": version.package_count or "",
-            "unit_weight_kg": format(grams_to_kg(version.unit_weight_g).normalize(), "f")
-            if version.unit_weight_g
-            else "",
-            "available_from": version.available_from.isoformat() if version.available_from else "",
-            "available_until": version.available_until.isoformat()
-            if version.available_until
-            else "",
-            "ask_yuan_per_t": str(fen_to_yuan(version.ask_fen_per_t))
-            if version.ask_fen_per_t is not None
-            else "",
-            "hw_codes": ",".join(version.hw_codes),
-            "industry_code": version.industry_code,
-            "process": version.process,
-            **{k: props.get(k, "") for k in PROPERTY_COLUMNS},
-        }
+    for _lot, version, site_name in db.session.execute(stmt):
+        values = forms.from_version(version)
+        row = {c: values.get(c, "") for c in COLUMNS if c not in PROPERTY_COLUMNS}
+        row["site"] = site_name
+        row["hw_codes"] = ",".join(version.hw_codes)  # one cell, as import reads it
+        yield row | {k: values.get(f"prop_{k}", "") for k in PROPERTY_COLUMNS}
 
 
 def write_csv(rows: Iterable[dict[str, Any]]) -> bytes:
