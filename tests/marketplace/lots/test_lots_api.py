@@ -270,3 +270,20 @@ def test_evidence_download_follows_lot_visibility(client, producer, recycler, ev
     assert response.data == image
     assert response.mimetype == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_an_awarded_lot_cannot_be_edited_or_get_evidence(client, producer, evidence_dir) -> None:
+    from marketplace.lots.models import LotStatus
+
+    lot = create(client, producer)
+    db.session.get(Lot, lot["id"]).status = LotStatus.AWARDED  # the trading issue's transition
+    db.session.commit()
+    path = f"/api/v1/lots/{lot['id']}"
+    edit = client.put(
+        path, json=archive(producer.site.id, quantity_t="1"), headers=producer.headers
+    )
+    assert edit.status_code == 409
+    assert edit.json["error"]["fields"] == {"status": "awarded"}
+    assert upload(client, producer, lot["id"], png_bytes()).status_code == 409
+    assert count(LotVersion) == 1
+    assert count(Evidence) == 0
