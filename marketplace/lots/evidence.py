@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
 
 from PIL import Image, UnidentifiedImageError
 
@@ -69,16 +68,6 @@ def check_upload(kind: EvidenceKind, data: bytes) -> str:
             types=", ".join(sorted(limit.types)),
         )
     return content_type
-
-
-@dataclass(frozen=True)
-class LabReportMeta:
-    """What a lab report must say about itself."""
-
-    lab_name: str
-    accreditation_no: str
-    method: str
-    test_date: date
 
 
 def store(blobs: BlobStore, kind: EvidenceKind, data: bytes) -> tuple[str, str]:

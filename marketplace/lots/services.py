@@ -174,7 +174,7 @@ def _new_version(lot: Lot, values: dict[str, Any], actor: Actor, now: datetime) 
     )
     quality = assess(_facts(values, evidence))
     columns = {k: v for k, v in values.items() if not k.startswith("_")}
-    number = (lot.version + 1) if lot.versions else 1
+    number = lot.version + 1  # the lot row is locked (FOR UPDATE) while it changes
     version = LotVersion(
         lot=lot,
         number=number,
@@ -211,11 +211,9 @@ def create_lot(actor: Actor, data: dict[str, Any], *, now: datetime) -> Lot:
     return lot
 
 
-def _own_lot(actor: Actor, lot_id: int, *, for_update: bool = True) -> Lot:
-    stmt = sa.select(Lot).where(Lot.id == lot_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    lot = db.session.scalar(stmt)
+def _own_lot(actor: Actor, lot_id: int) -> Lot:
+    """The actor's lot, locked for the rest of the transaction (edits and uploads serialise)."""
+    lot = db.session.scalar(sa.select(Lot).where(Lot.id == lot_id).with_for_update())
     if lot is None:
         raise NotFound("批次不存在")
     auth.require_write_org(actor, lot.organization_id, target=f"lot:{lot_id}")
