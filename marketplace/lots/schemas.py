@@ -57,7 +57,7 @@ class RecurrenceSchema(BaseSchema):
         load_default=None,
         allow_none=True,
         allow_nan=False,
-        validate=decimal_range(0, 100_000),
+        validate=[decimal_range(0, 100_000), max_decimals(3)],
     )
 
 
@@ -83,7 +83,7 @@ class ArchiveSchema(BaseSchema):
         load_default=None,
         allow_none=True,
         allow_nan=False,
-        validate=decimal_range("0.001", 100_000),
+        validate=[decimal_range("0.001", 100_000), max_decimals(3)],
     )
     bulk_density_kg_m3 = fields.Int(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=20_000)
@@ -99,11 +99,10 @@ class ArchiveSchema(BaseSchema):
     properties = fields.List(fields.Nested(MeasurementSchema), load_default=list)
     composition = fields.List(fields.Nested(ComponentSchema), load_default=list)
     ask_yuan_per_t = fields.Decimal(
-        places=2,
         load_default=None,
         allow_none=True,
         allow_nan=False,
-        validate=decimal_range(0, 10_000_000),
+        validate=[decimal_range(0, 10_000_000), max_decimals(2)],
     )
 
     @validates_schema
@@ -221,15 +220,15 @@ class LotSearchArgs(PageArgs):
     grade = fields.Str(load_default=None, validate=validate.Length(max=24))
     min_dql = fields.Int(load_default=None, validate=validate.Range(min=1, max=4))
     min_t = fields.Decimal(
-        load_default=None, allow_nan=False, validate=decimal_range(0, 10_000_000)
+        load_default=None, allow_nan=False, validate=[decimal_range(0, 10_000_000), max_decimals(3)]
     )
     max_t = fields.Decimal(
-        load_default=None, allow_nan=False, validate=decimal_range(0, 10_000_000)
+        load_default=None, allow_nan=False, validate=[decimal_range(0, 10_000_000), max_decimals(3)]
     )
     max_price = fields.Decimal(
         load_default=None,
         allow_nan=False,
-        validate=decimal_range(0, 10_000_000),
+        validate=[decimal_range(0, 10_000_000), max_decimals(2)],
         metadata={"description": "yuan per tonne"},
     )
     site_id = fields.Int(
@@ -263,10 +262,16 @@ class WantedCreateSchema(BaseSchema):
     period_end = fields.Date(required=True)
     radius_km = fields.Int(required=True, validate=validate.Range(min=1, max=2000))
     max_contamination_pct = fields.Decimal(
-        load_default=None, allow_none=True, allow_nan=False, validate=decimal_range(0, 100)
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=[decimal_range(0, 100), max_decimals(2)],
     )
     max_moisture_pct = fields.Decimal(
-        load_default=None, allow_none=True, allow_nan=False, validate=decimal_range(0, 100)
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=[decimal_range(0, 100), max_decimals(2)],
     )
     min_dql = fields.Int(load_default=1, validate=validate.Range(min=1, max=4))
     price_idea_yuan_per_t = fields.Decimal(
