@@ -11,12 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from core.enums import OrgKind, Role
 from tests.factories import bearer, make_org, make_user
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 12
 
 
 def test_no_operation_answers_500(app, catalogue) -> None:
     headers = bearer(make_user(make_org(OrgKind.PRODUCER), Role.MANAGER))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    client = app.test_client()
     failures = []
     sent = []
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -32,12 +33,15 @@ def test_no_operation_answers_500(app, catalogue) -> None:
             suppress_health_check=list(HealthCheck),
         )
         def send(case) -> None:
-            response = case.call(headers=headers)
+            # Our client gives each request its own app context, as in production; our token
+            # replaces any the generator made up from the spec's bearer scheme.
+            response = client.open(**case.as_transport_kwargs(headers=headers))
             sent.append(response.status_code)
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path}: {response.status_code}")
+            response.close()
 
         send()
     assert not failures, failures
     assert len(sent) > 3 * len(operations)  # it really sent cases
-    assert any(code < 300 for code in sent)  # and some were accepted, not all refused
+    assert any(code < 300 for code in sent), sorted(set(sent))  # some accepted, not all refused
