@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,22 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
 
 
+MODEL_MODULES = (
+    "core.models",
+    "core.catalogue",
+    "core.jobs",
+    "marketplace.fleet.models",
+    "marketplace.profiles.models",
+    "marketplace.lots.models",
+    "marketplace.trading.models",
+    "station.models",
+)
+
+
 def import_models() -> None:
     """Import every package's models so metadata (and Alembic) sees all tables."""
-    import station.models  # noqa: F401
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -81,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.lots import wanted_api
     from marketplace.orgs import api as orgs_api
     from marketplace.orgs import views as orgs_views
+    from marketplace.trading import api as trading_api
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
@@ -95,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         jobs_api.blp,
         lots_api.blp,
         wanted_api.blp,
+        trading_api.blp,
     ):
         api.register_blueprint(blp)
 

@@ -1,0 +1,136 @@
+"""Sales (how a lot is sold), bids, trades, and the escrow ledger's tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db
+from core.enums import enum_column
+from core.time import utcnow
+from marketplace.lots.models import Lot
+from marketplace.trading.auction import SaleMode
+from marketplace.trading.ledger import Kind
+
+
+class Sale(db.Model):
+    """The sale rules of a listed lot and, once closed, how it ended."""
+
+    __tablename__ = "sales"
+    __table_args__ = (
+        sa.CheckConstraint("min_increment_fen > 0", name="increment_positive"),
+        sa.CheckConstraint("deposit_fen >= 0", name="deposit_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), unique=True)
+    mode: Mapped[SaleMode] = mapped_column(enum_column(SaleMode, length=16))
+    reserve_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    fixed_price_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    min_increment_fen: Mapped[int] = mapped_column(sa.BigInteger, default=1_000)
+    deposit_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    snipe_window_s: Mapped[int] = mapped_column(default=300)
+    extension_s: Mapped[int] = mapped_column(default=300)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(sa.String(80), default="")
+
+    lot: Mapped[Lot] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Sale lot={self.lot_id} {self.mode}>"
+
+
+class Bid(db.Model):
+    """A bid on the archive version it was placed on; never changed once written."""
+
+    __tablename__ = "bids"
+    __table_args__ = (
+        sa.UniqueConstraint("organization_id", "idempotency_key", name="org_key"),
+        sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    max_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    lot_version: Mapped[int]
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(80))
+
+    def __repr__(self) -> str:
+        return f"<Bid {self.id} lot={self.lot_id} {self.amount_fen}>"
+
+
+class Trade(db.Model):
+    """An award: at most one per lot (a unique constraint as the second line of defence)."""
+
+    __tablename__ = "trades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), unique=True)
+    buyer_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    price_fen_per_t: Mapped[int] = mapped_column(sa.BigInteger)
+    quantity_g: Mapped[int] = mapped_column(sa.BigInteger)
+    lot_version: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Trade lot={self.lot_id} buyer={self.buyer_id}>"
+
+
+class LedgerAccount(db.Model):
+    """An organisation's `available` or `held` balance; never negative (CHECK)."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (sa.CheckConstraint("balance_fen >= 0", name="not_negative"),)
+
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id"), primary_key=True
+    )
+    bucket: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    balance_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    def __repr__(self) -> str:
+        return f"<LedgerAccount {self.organization_id}/{self.bucket} {self.balance_fen}>"
+
+
+class LedgerEntry(db.Model):
+    """One balanced movement; with its postings, append-only."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (sa.UniqueConstraint("idempotency_key", name="key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[Kind] = mapped_column(enum_column(Kind))
+    reference: Mapped[str] = mapped_column(sa.String(80), default="")
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    postings: Mapped[list[LedgerPosting]] = relationship(order_by="LedgerPosting.id")
+
+    def __repr__(self) -> str:
+        return f"<LedgerEntry {self.id} {self.kind}>"
+
+
+class LedgerPosting(db.Model):
+    """One side of an entry; `organization_id` NULL is the outside world (external)."""
+
+    __tablename__ = "ledger_postings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_entries.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organizations.id"), index=True
+    )
+    bucket: Mapped[str] = mapped_column(sa.String(10))
+    amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
+
+    def __repr__(self) -> str:
+        return f"<LedgerPosting {self.organization_id}/{self.bucket} {self.amount_fen}>"
