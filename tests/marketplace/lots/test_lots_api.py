@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from core.db import db
 from marketplace.lots.models import Evidence, Lot, LotVersion
 from tests.factories import bearer, make_org, make_user
-from tests.marketplace.lots.conftest import archive, pdf_bytes, png_bytes
+from tests.marketplace.conftest import archive, pdf_bytes, png_bytes
 
 PROPS = [
     {"key": "moisture_pct", "value": "11.5", "unit": "%", "method": "GB/T 462", "source": "lab"},

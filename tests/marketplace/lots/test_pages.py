@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from core.db import db
 from marketplace.lots.models import Lot
 from tests.factories import csrf_token, login
-from tests.marketplace.lots.conftest import png_bytes
+from tests.marketplace.conftest import png_bytes
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.marketplace.lots.conftest import add_site, archive
+from tests.marketplace.conftest import add_site, archive
 
 PROPS = [
     {"key": "moisture_pct", "value": "10", "unit": "%"},

@@ -10,7 +10,7 @@ from core.db import db
 from marketplace.lots.models import WantedAnswer, WantedRequest
 from marketplace.profiles.models import WasteStream
 from tests.factories import bearer, make_org, make_user
-from tests.marketplace.lots.conftest import add_site, archive
+from tests.marketplace.conftest import add_site, archive
 
 TODAY = date.today()
 
