@@ -118,9 +118,11 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from marketplace.orgs.cli import users_cli
     from marketplace.seed.cli import seed_cli
+    from marketplace.trading.cli import trading_cli
 
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(trading_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

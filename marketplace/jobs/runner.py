@@ -14,11 +14,13 @@ from core import jobs
 from core.db import db
 
 TASK_NAME = "huanlian.run_job"
+SCHEDULE_TASK = "huanlian.run_scheduled"
 
 
 def init_jobs(app: Flask) -> None:
     """Create the Celery app when a broker is configured and keep it in `app.extensions`."""
-    import marketplace.jobs.builtin  # noqa: F401  (registers the built-in jobs)
+    import marketplace.jobs.builtin
+    import marketplace.trading.jobs  # noqa: F401  (both register jobs)
 
     broker = app.config.get("BROKER_URL")
     if not broker:
@@ -51,6 +53,21 @@ def init_jobs(app: Flask) -> None:
     @celery.task(name=TASK_NAME, shared=False)  # one app per create_app, not global
     def run_job(job_id: int) -> None:
         jobs.execute(job_id)
+
+    @celery.task(name=SCHEDULE_TASK, shared=False)
+    def run_scheduled(name: str) -> None:
+        """Beat's entry: record a job row, then run it here (progress and result are kept)."""
+        row = jobs.create(name)
+        db.session.commit()
+        jobs.execute(row.id)
+
+    celery.conf.beat_schedule = {
+        "close-due-sales": {
+            "task": SCHEDULE_TASK,
+            "schedule": 60.0,
+            "args": ("trading.close_due",),
+        },
+    }
 
     app.extensions["celery"] = celery
 

@@ -159,3 +159,30 @@ def test_sale_rules_are_validated(client, producer, listed) -> None:
     )
     assert fixed.status_code == 422
     assert "fixed_price_yuan_per_t" in fixed.json["error"]["fields"]
+
+
+def test_due_sales_close_by_job_and_cli(app, client, producer, listed, buyers) -> None:
+    from core import jobs
+
+    open_sale(client, producer, listed)
+    bid(client, buyers[0], listed, "1500")
+    force_deadline(listed["id"])
+    row = jobs.create("trading.close_due")
+    db.session.commit()
+    jobs.execute(row.id)
+    db.session.expire_all()
+    assert db.session.get(jobs.Job, row.id).result == {"closed": [listed["id"]]}
+    assert db.session.get(Lot, listed["id"]).status is LotStatus.AWARDED
+    output = app.test_cli_runner().invoke(args=["trading", "close-due"]).output
+    assert "closed 0 sale(s)" in output
+
+
+def test_celery_beat_closes_sales_every_minute(monkeypatch) -> None:
+    from marketplace import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "k")
+    celery = create_app({"BROKER_URL": "redis://127.0.0.1:6379/15"}).extensions["celery"]
+    entry = celery.conf.beat_schedule["close-due-sales"]
+    assert entry["schedule"] == 60.0
+    assert entry["args"] == ("trading.close_due",)
+    assert entry["task"] in celery.tasks

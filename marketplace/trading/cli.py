@@ -1,0 +1,20 @@
+"""`flask trading …`: operations on sales."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from core.db import db
+from core.time import utcnow
+from marketplace.trading import services
+
+trading_cli = AppGroup("trading", help="竞价与成交 / Sales and trades.")
+
+
+@trading_cli.command("close-due")
+def close_due() -> None:
+    """Close every sale whose deadline has passed (run each minute from cron without Celery)."""
+    closed = services.close_due(now=utcnow())
+    db.session.commit()
+    click.echo(f"closed {len(closed)} sale(s): {closed}")
