@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,10 +68,19 @@ class Bid(db.Model):
         return f"<Bid {self.id} lot={self.lot_id} {self.amount_fen}>"
 
 
+class TradeStatus(enum.StrEnum):
+    AWARDED = "awarded"
+    SCHEDULED = "scheduled"
+    PICKED_UP = "picked_up"
+    DELIVERED = "delivered"
+    SETTLED = "settled"
+
+
 class Trade(db.Model):
     """An award: at most one per lot (a unique constraint as the second line of defence)."""
 
     __tablename__ = "trades"
+    __table_args__ = (sa.CheckConstraint("reserved_fen >= 0", name="reserved_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), unique=True)
@@ -79,9 +90,18 @@ class Trade(db.Model):
     quantity_g: Mapped[int] = mapped_column(sa.BigInteger)
     lot_version: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[TradeStatus] = mapped_column(
+        enum_column(TradeStatus), default=TradeStatus.AWARDED
+    )
+    reserved_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    contract_moisture_pct: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    net_g: Mapped[int | None] = mapped_column(sa.BigInteger)
+    measured_moisture_pct: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    settled_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
-        return f"<Trade lot={self.lot_id} buyer={self.buyer_id}>"
+        return f"<Trade lot={self.lot_id} buyer={self.buyer_id} {self.status}>"
 
 
 class LedgerAccount(db.Model):
