@@ -324,4 +324,7 @@ EN = {
     "不能对本组织的批次出价": "You cannot bid on your own organisation's lot",
     "不符合出价资格：%(rule)s": "Not eligible to bid: %(rule)s",
     "竞价尚未截止": "The sale has not reached its deadline",
+    "成交记录不存在": "Trade not found",
+    "成交状态为“%(status)s”，不能变为“%(target)s”": "A trade that is %(status)s cannot become %(target)s",
+    "买方托管余额不足，暂停提货（需 %(fen)s 分）": "The buyer's escrow is below the pre-settlement amount; pickup is on hold (needs %(fen)s fen)",
 }

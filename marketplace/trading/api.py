@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import request
 from flask_smorest import Blueprint
 
@@ -12,18 +13,21 @@ from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import Invalid
 from core.time import utcnow
-from core.units import fen_to_yuan, yuan_to_fen
+from core.units import fen_to_yuan, kg_to_grams, yuan_to_fen
 from marketplace.access import access, require_actor
 from marketplace.lots import services as lots
-from marketplace.trading import escrow, ledger, services
+from marketplace.trading import escrow, ledger, services, trades
+from marketplace.trading.models import Trade
 from marketplace.trading.schemas import (
     BidCreateSchema,
     BidSchema,
+    DeliverySchema,
     EntrySchema,
     EscrowSchema,
     SaleRulesSchema,
     SaleSchema,
     TopUpSchema,
+    TradeSchema,
 )
 
 blp = Blueprint("trading_api", __name__, url_prefix="/api/v1", description="竞价、成交与资金托管")
@@ -129,3 +133,60 @@ def top_up(data: dict[str, Any]) -> Any:
     )
     db.session.commit()
     return entry
+
+
+@blp.route("/trades", methods=["GET"])
+@access()
+@blp.response(200, TradeSchema(many=True))
+def my_trades() -> Any:
+    """Trades my organisation buys or sells (all of them for cluster readers)."""
+    actor = require_actor()
+    stmt = sa.select(Trade).order_by(Trade.id.desc()).limit(200)
+    if not (actor.is_admin or actor.is_government):
+        stmt = stmt.where(sa.or_(Trade.buyer_id == actor.org_id, Trade.seller_id == actor.org_id))
+    return db.session.scalars(stmt).all()
+
+
+def _step(trade_id: int, step: Any, **kwargs: Any) -> Any:
+    trade = step(require_actor(), trade_id, now=utcnow(), **kwargs)
+    db.session.commit()
+    return trade
+
+
+@blp.route("/trades/<int:trade_id>/schedule", methods=["POST"])
+@access(kinds=[*SELLERS, OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
+@blp.response(200, TradeSchema)
+def schedule_pickup(trade_id: int) -> Any:
+    """Schedule the pickup; refused while the buyer's escrow is below the pre-settlement amount."""
+    return _step(trade_id, trades.schedule_pickup)
+
+
+@blp.route("/trades/<int:trade_id>/picked-up", methods=["POST"])
+@access(kinds=[*SELLERS, OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
+@blp.response(200, TradeSchema)
+def confirm_pickup(trade_id: int) -> Any:
+    """The material has left the seller's site."""
+    return _step(trade_id, trades.confirm_pickup)
+
+
+@blp.route("/trades/<int:trade_id>/delivered", methods=["POST"])
+@access(kinds=[OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
+@blp.arguments(DeliverySchema)
+@blp.response(200, TradeSchema)
+def confirm_delivery(data: dict[str, Any], trade_id: int) -> Any:
+    """The buyer records the weighbridge net weight (and moisture for paper)."""
+    return _step(
+        trade_id,
+        trades.confirm_delivery,
+        net_g=kg_to_grams(data["net_kg"]),
+        measured_moisture=data["measured_moisture_pct"],
+        contract_moisture=data["contract_moisture_pct"],
+    )
+
+
+@blp.route("/trades/<int:trade_id>/settle", methods=["POST"])
+@access(kinds=[OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
+@blp.response(200, TradeSchema)
+def settle(trade_id: int) -> Any:
+    """Pay the seller from escrow on the weighed quantity."""
+    return _step(trade_id, trades.settle)

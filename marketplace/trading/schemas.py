@@ -102,3 +102,42 @@ class EscrowSchema(BaseSchema):
     available_yuan = fields.Str()
     held_yuan = fields.Str()
     entries = fields.List(fields.Nested(EntrySchema))
+
+
+class TradeSchema(BaseSchema):
+    id = fields.Int()
+    lot_id = fields.Int()
+    buyer_id = fields.Int()
+    seller_id = fields.Int()
+    status = fields.Str(attribute="status.value")
+    price_yuan_per_t = _yuan("price_fen_per_t")
+    quantity_kg = fields.Function(lambda t: str(Decimal(t.quantity_g) / 1000))
+    lot_version = fields.Int()
+    reserved_yuan = _yuan("reserved_fen")
+    net_kg = fields.Function(
+        lambda t: str(Decimal(t.net_g) / 1000) if t.net_g is not None else None
+    )
+    settled_yuan = _yuan("settled_fen")
+    created_at = fields.AwareDateTime()
+    settled_at = fields.AwareDateTime(allow_none=True)
+
+
+class DeliverySchema(BaseSchema):
+    net_kg = fields.Decimal(
+        required=True,
+        allow_nan=False,
+        validate=[decimal_range("0.001", 1_000_000), max_decimals(3)],
+        metadata={"description": "weighbridge net weight"},
+    )
+    measured_moisture_pct = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=[decimal_range(0, "99.99"), max_decimals(2)],
+    )
+    contract_moisture_pct = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=[decimal_range(0, "99.99"), max_decimals(2)],
+    )

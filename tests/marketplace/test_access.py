@@ -88,6 +88,11 @@ EXPECTED: dict[str, object] = {
     "trading_api.close_sale": SELLERS | {"admin"},
     "trading_api.my_escrow": SIGNED_IN,
     "trading_api.top_up": {"admin"},
+    "trading_api.my_trades": SIGNED_IN,
+    "trading_api.schedule_pickup": SELLERS | {"recycler", "admin"},
+    "trading_api.confirm_pickup": SELLERS | {"recycler", "admin"},
+    "trading_api.confirm_delivery": {"recycler", "admin"},
+    "trading_api.settle": {"recycler", "admin"},
     "wanted_api.list_wanted": SIGNED_IN,
     "wanted_api.get_wanted": SIGNED_IN,
     "wanted_api.create_wanted": {"recycler"},
@@ -128,6 +133,7 @@ def fill(rule, org_id: int) -> str:
         "number": 1,
         "sha256": "0" * 64,
         "wanted_id": 999_999,
+        "trade_id": 999_999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
