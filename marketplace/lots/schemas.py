@@ -194,6 +194,20 @@ class VersionSchema(BaseSchema):
 class LotDetailSchema(LotSchema):
     archive = fields.Method("_archive")
     evidence = fields.Method("_evidence")
+    index = fields.Method("_index", metadata={"description": "ask against the grade's price index"})
+
+    def _index(self, lot: Any) -> dict[str, Any] | None:
+        from marketplace.trading.services import latest_index
+
+        point = latest_index(lot.category.code)
+        if point is None:
+            return None
+        ratio = (lot.ask_fen_per_t / point.price_fen_per_t) if lot.ask_fen_per_t else None
+        return {
+            "week": point.week.isoformat(),
+            "price_yuan_per_t": str(fen_to_yuan(point.price_fen_per_t)),
+            "ask_ratio": round(ratio, 3) if ratio is not None else None,
+        }
 
     def _archive(self, lot: Any) -> dict[str, Any]:
         from marketplace.lots.services import current_version

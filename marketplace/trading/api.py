@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from core import audit
@@ -17,6 +17,7 @@ from core.units import fen_to_yuan, kg_to_grams, yuan_to_fen
 from marketplace.access import access, require_actor
 from marketplace.lots import services as lots
 from marketplace.trading import escrow, ledger, services, trades
+from marketplace.trading.index import weekly
 from marketplace.trading.models import Trade
 from marketplace.trading.schemas import (
     BidCreateSchema,
@@ -24,6 +25,8 @@ from marketplace.trading.schemas import (
     DeliverySchema,
     EntrySchema,
     EscrowSchema,
+    IndexArgs,
+    IndexPointSchema,
     SaleRulesSchema,
     SaleSchema,
     TopUpSchema,
@@ -190,3 +193,12 @@ def confirm_delivery(data: dict[str, Any], trade_id: int) -> Any:
 def settle(trade_id: int) -> Any:
     """Pay the seller from escrow on the weighed quantity."""
     return _step(trade_id, trades.settle)
+
+
+@blp.route("/price-index", methods=["GET"])
+@access()
+@blp.arguments(IndexArgs, location="query")
+@blp.response(200, IndexPointSchema(many=True))
+def price_index(args: dict[str, Any]) -> Any:
+    """Weekly regional price index per grade: volume-weighted median of settled trades (CNY/t)."""
+    return weekly(services.cleared(args["grade"], current_app.config["TIMEZONE"]))

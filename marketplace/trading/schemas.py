@@ -141,3 +141,15 @@ class DeliverySchema(BaseSchema):
         allow_nan=False,
         validate=[decimal_range(0, "99.99"), max_decimals(2)],
     )
+
+
+class IndexArgs(BaseSchema):
+    grade = fields.Str(load_default=None, validate=validate.Length(max=24))
+
+
+class IndexPointSchema(BaseSchema):
+    grade = fields.Str()
+    week = fields.Date()
+    price_yuan_per_t = _yuan("price_fen_per_t")
+    volume_t = fields.Function(lambda p: str(Decimal(p.volume_g) / 1_000_000))
+    n_trades = fields.Int()

@@ -259,3 +259,37 @@ def visible_bids(actor: Actor, lot_id: int) -> list[Bid]:
     if sealed and sale.closed_at is None:
         return [b for b in bids if b.organization_id == actor.org_id]
     return bids
+
+
+def cleared(grade: str | None = None, tz: str = "Asia/Shanghai") -> list[Any]:
+    """Settled trades as index inputs (weeks in the cluster's local time)."""
+    from core.catalogue import Category
+    from core.time import to_local
+    from marketplace.trading.index import Cleared
+    from marketplace.trading.models import TradeStatus
+
+    stmt = (
+        sa.select(Trade, Category.code)
+        .join(Lot, Lot.id == Trade.lot_id)
+        .join(Category, Category.id == Lot.category_id)
+        .where(Trade.status == TradeStatus.SETTLED, Trade.settled_fen > 0)
+    )
+    if grade:
+        stmt = stmt.where(Category.code == grade)
+    return [
+        Cleared(
+            code,
+            to_local(t.settled_at, tz).date(),
+            t.price_fen_per_t,
+            t.settled_fen * 1_000_000 // t.price_fen_per_t,
+        )
+        for t, code in db.session.execute(stmt)
+    ]
+
+
+def latest_index(grade: str, tz: str = "Asia/Shanghai") -> Any:
+    """The most recent weekly index point of a grade, or None before its first settled trade."""
+    from marketplace.trading.index import weekly
+
+    points = weekly(cleared(grade, tz))
+    return points[-1] if points else None

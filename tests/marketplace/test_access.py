@@ -89,6 +89,7 @@ EXPECTED: dict[str, object] = {
     "trading_api.my_escrow": SIGNED_IN,
     "trading_api.top_up": {"admin"},
     "trading_api.my_trades": SIGNED_IN,
+    "trading_api.price_index": SIGNED_IN,
     "trading_api.schedule_pickup": SELLERS | {"recycler", "admin"},
     "trading_api.confirm_pickup": SELLERS | {"recycler", "admin"},
     "trading_api.confirm_delivery": {"recycler", "admin"},

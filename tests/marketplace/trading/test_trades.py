@@ -89,3 +89,28 @@ def test_only_the_buyer_records_delivery(client, producer, listed, buyers, admin
     assert "net_kg" in bad.json["error"]["fields"]
     listed_trades = client.get("/api/v1/trades", headers=buyers[1].headers).json
     assert listed_trades == []
+
+
+def test_settled_trades_make_the_price_index(client, producer, listed, buyers, admin) -> None:
+    from tests.marketplace.conftest import archive
+
+    buyer = buyers[0]
+    trade_id = awarded(client, producer, listed, buyer)
+    top_up(client, admin, buyer.organization_id, "20000", "idx")
+    path = f"/api/v1/trades/{trade_id}"
+    client.post(f"{path}/schedule", headers=producer.headers)
+    client.post(f"{path}/picked-up", headers=producer.headers)
+    client.post(f"{path}/delivered", headers=buyer.headers, json={"net_kg": "12500"})
+    client.post(f"{path}/settle", headers=buyer.headers)
+    points = client.get("/api/v1/price-index?grade=PA-OCC", headers=buyer.headers).json
+    assert [(p["price_yuan_per_t"], p["volume_t"], p["n_trades"]) for p in points] == [
+        ("1600.00", "12.5", 1)
+    ]
+    other = client.post(
+        "/api/v1/lots",
+        json=archive(producer.site.id, ask_yuan_per_t="1680"),
+        headers=producer.headers,
+    ).json
+    assert other["index"]["price_yuan_per_t"] == "1600.00"
+    assert other["index"]["ask_ratio"] == 1.05
+    assert client.get("/api/v1/price-index?grade=PL-PP-REGRIND", headers=buyer.headers).json == []
