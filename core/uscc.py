@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 
+from core.i18n import N_
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _WEIGHTS = [pow(3, i, 31) for i in range(17)]  # 1, 3, 9, 27, 19, 26, 16, 17, 20, ...
@@ -25,20 +27,29 @@ def check_character(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
-def validate(code: str) -> str | None:
-    """Return None when `code` is a valid USCC, otherwise the reason in Chinese for the user."""
+def problem(code: str) -> tuple[str, dict[str, str]] | None:
+    """None when `code` is a valid USCC, else (Chinese message with placeholders, params).
+
+    The message is a translation key: the web shell shows it in the user's language.
+    """
     if not isinstance(code, str):
-        return "统一社会信用代码必须是字符串"
+        return N_("统一社会信用代码必须是字符串"), {}
     if len(code) != 18:
-        return "统一社会信用代码应为18位"
+        return N_("统一社会信用代码应为18位"), {}
     bad = [ch for ch in code if ch not in _VALUE]
     if bad:
-        return f"统一社会信用代码含有非法字符：{''.join(dict.fromkeys(bad))}"
+        return N_("统一社会信用代码含有非法字符：%(chars)s"), {"chars": "".join(dict.fromkeys(bad))}
     if not code[2:8].isdigit():
-        return "统一社会信用代码第3至8位应为行政区划代码（数字）"
+        return N_("统一社会信用代码第3至8位应为行政区划代码（数字）"), {}
     if check_character(code[:17]) != code[17]:
-        return "统一社会信用代码校验位错误"
+        return N_("统一社会信用代码校验位错误"), {}
     return None
+
+
+def validate(code: str) -> str | None:
+    """None when valid, else the reason (in Chinese) — for logs, CLIs and tests."""
+    found = problem(code)
+    return found[0] % found[1] if found else None
 
 
 def is_valid(code: str) -> bool:

@@ -96,12 +96,14 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.orgs import api as orgs_api
     from marketplace.orgs import views as orgs_views
     from marketplace.trading import api as trading_api
+    from marketplace.trading import views as trading_views
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
     app.register_blueprint(docs_views.bp)
     app.register_blueprint(lots_views.bp)
     app.register_blueprint(orgs_views.bp)
+    app.register_blueprint(trading_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,

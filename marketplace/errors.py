@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from core import audit
 from core.db import db
 from core.errors import DomainError, TooManyRequests, Unauthorized
+from core.i18n import N_
 
 HTTP_CODES = {
     400: "bad_request",
@@ -31,16 +32,16 @@ HTTP_CODES = {
     429: "too_many_requests",
 }
 HTTP_MESSAGES = {
-    400: "请求格式有误",
-    401: "请先登录",
-    403: "无权访问",
-    404: "页面或对象不存在",
-    405: "不支持该请求方法",
-    413: "上传内容过大",
-    415: "不支持的内容类型",
-    422: "请求参数有误",
-    429: "请求过于频繁，请稍后再试",
-    500: "服务器内部错误",
+    400: N_("请求格式有误"),
+    401: N_("请先登录"),
+    403: N_("无权访问"),
+    404: N_("页面或对象不存在"),
+    405: N_("不支持该请求方法"),
+    413: N_("上传内容过大"),
+    415: N_("不支持的内容类型"),
+    422: N_("请求参数有误"),
+    429: N_("请求过于频繁，请稍后再试"),
+    500: N_("服务器内部错误"),
 }
 
 
@@ -130,7 +131,7 @@ def handle_http_exception(err: HTTPException) -> Any:
         fields = {"_body": "invalid JSON"}
         message = gettext("请求体不是有效的 JSON")
     else:
-        message = _fields_message(gettext(HTTP_MESSAGES.get(status, "请求有误")), fields)
+        message = _fields_message(gettext(HTTP_MESSAGES.get(status, N_("请求有误"))), fields)
     return _respond(status, HTTP_CODES.get(status, "error"), message, fields)
 
 

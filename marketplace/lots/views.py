@@ -23,6 +23,7 @@ from marketplace.lots.properties import SPECS, Source
 from marketplace.lots.schemas import ArchiveSchema, LotSearchArgs, WantedCreateSchema
 from marketplace.lots.store import evidence_store
 from marketplace.pagination import paginate
+from marketplace.trading.services import sale_box
 
 bp = Blueprint("lots", __name__)
 SELLERS = [OrgKind.PRODUCER, OrgKind.STATION]
@@ -140,6 +141,7 @@ def detail(lot_id: int) -> Any:
         specs=SPECS,
         mine=lot.organization_id == actor.org_id,
         kinds=list(EvidenceKind),
+        **sale_box(actor, lot),
     )
 
 

@@ -67,9 +67,12 @@ class OrganizationSchema(BaseSchema):
 
     @validates("uscc")
     def _check_uscc(self, value: str, **_: Any) -> None:
-        problem = uscc.validate(value)
-        if problem:
-            raise ValidationError(problem)
+        found = uscc.problem(value)
+        if found:
+            from flask_babel import gettext
+
+            message, params = found
+            raise ValidationError(gettext(message, **params))
 
 
 class OrganizationUpdateSchema(OrganizationSchema):

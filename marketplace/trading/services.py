@@ -293,3 +293,18 @@ def latest_index(grade: str, tz: str = "Asia/Shanghai") -> Any:
 
     points = weekly(cleared(grade, tz))
     return points[-1] if points else None
+
+
+def sale_box(actor: Actor, lot: Lot) -> dict[str, Any]:
+    """What the lot page shows about its sale: rules, standing price (never for sealed bids
+    before close), and how many bids there are."""
+    sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot.id))
+    if sale is None:
+        return {"sale": None, "standing": None, "n_bids": 0}
+    bids = _bids(lot.id)
+    standing = (
+        auction.standing(rules_of(sale), _as_rule_bids(bids))
+        if sale.mode is auction.SaleMode.ASCENDING
+        else None
+    )
+    return {"sale": sale, "standing": standing, "n_bids": len(bids)}

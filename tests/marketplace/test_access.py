@@ -89,6 +89,10 @@ EXPECTED: dict[str, object] = {
     "trading_api.my_escrow": SIGNED_IN,
     "trading_api.top_up": {"admin"},
     "trading_api.my_trades": SIGNED_IN,
+    "trading.set_sale": SELLERS,
+    "trading.place_bid": {"recycler"},
+    "trading.my_trades": SIGNED_IN,
+    "trading.trade_step": SELLERS | {"recycler", "admin"},
     "trading_api.price_index": SIGNED_IN,
     "trading_api.schedule_pickup": SELLERS | {"recycler", "admin"},
     "trading_api.confirm_pickup": SELLERS | {"recycler", "admin"},
@@ -135,6 +139,7 @@ def fill(rule, org_id: int) -> str:
         "sha256": "0" * 64,
         "wanted_id": 999_999,
         "trade_id": 999_999,
+        "step": "schedule",
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
