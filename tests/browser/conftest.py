@@ -31,6 +31,22 @@ ARGS = [
 ]
 
 
+def buffered(wsgi_app):
+    """Read each response fully and close it before sending: when Chromium cancels a request
+    mid-file, werkzeug's dev server would otherwise leave the static file open until GC, and the
+    ResourceWarning would surface in whatever test runs then."""
+
+    def app(environ, start_response):
+        result = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return app
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from core.storage import LocalFolderStore
@@ -48,7 +64,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         seed_market(LocalFolderStore(folder / "evidence"), now=utcnow(), lots_per_stream=(1, 2))
         db.session.commit()
         db.engine.dispose()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
