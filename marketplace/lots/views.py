@@ -67,31 +67,38 @@ def mine() -> Any:
     return render_template("lots/mine.html", page=page)
 
 
+def _archive_form(actor: Any, lot: Lot | None, save: Any, done: str) -> Any:
+    """GET shows the form; POST validates the whole archive and saves it, or says what is wrong."""
+    values: dict[str, Any] = (
+        forms.from_version(services.current_version(lot)) if lot else {"loading": []}
+    )
+    if request.method == "GET":
+        return render_template(
+            "lots/form.html", values=values, errors={}, lot=lot, **_form_context(actor)
+        )
+    values = request.form.to_dict() | {"loading": request.form.getlist("loading")}
+    try:
+        saved = save(ArchiveSchema().load(forms.to_archive(request.form)))
+    except (ValidationError, DomainError) as err:
+        db.session.rollback()
+        page = render_template(
+            "lots/form.html", values=values, errors=_errors(err), lot=lot, **_form_context(actor)
+        )
+        return page, 422
+    db.session.commit()
+    flash(done)
+    return redirect(url_for("lots.detail", lot_id=saved.id))
+
+
 @bp.route("/lots/new", methods=["GET", "POST"])
 @access(kinds=SELLERS, roles=WRITERS)
 def create() -> Any:
     actor = require_actor()
-    values: dict[str, Any] = {"loading": []}
-    if request.method == "POST":
-        values = request.form.to_dict() | {"loading": request.form.getlist("loading")}
-        try:
-            lot = services.create_lot(
-                actor, ArchiveSchema().load(forms.to_archive(request.form)), now=utcnow()
-            )
-        except (ValidationError, DomainError) as err:
-            db.session.rollback()
-            return render_template(
-                "lots/form.html",
-                values=values,
-                errors=_errors(err),
-                lot=None,
-                **_form_context(actor),
-            ), 422
-        db.session.commit()
-        flash(gettext("批次已保存为草稿，补充证据后即可发布。"))
-        return redirect(url_for("lots.detail", lot_id=lot.id))
-    return render_template(
-        "lots/form.html", values=values, errors={}, lot=None, **_form_context(actor)
+    return _archive_form(
+        actor,
+        None,
+        lambda data: services.create_lot(actor, data, now=utcnow()),
+        gettext("批次已保存为草稿，补充证据后即可发布。"),
     )
 
 
@@ -100,27 +107,11 @@ def create() -> Any:
 def edit(lot_id: int) -> Any:
     actor = require_actor()
     lot = services.get_lot(actor, lot_id)
-    values = forms.from_version(services.current_version(lot))
-    if request.method == "POST":
-        values = request.form.to_dict() | {"loading": request.form.getlist("loading")}
-        try:
-            services.update_lot(
-                actor, lot_id, ArchiveSchema().load(forms.to_archive(request.form)), now=utcnow()
-            )
-        except (ValidationError, DomainError) as err:
-            db.session.rollback()
-            return render_template(
-                "lots/form.html",
-                values=values,
-                errors=_errors(err),
-                lot=lot,
-                **_form_context(actor),
-            ), 422
-        db.session.commit()
-        flash(gettext("已保存为新版本。"))
-        return redirect(url_for("lots.detail", lot_id=lot_id))
-    return render_template(
-        "lots/form.html", values=values, errors={}, lot=lot, **_form_context(actor)
+    return _archive_form(
+        actor,
+        lot,
+        lambda data: services.update_lot(actor, lot_id, data, now=utcnow()),
+        gettext("已保存为新版本。"),
     )
 
 
