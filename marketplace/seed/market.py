@@ -192,6 +192,41 @@ def _properties(rng: random.Random, family: str, lab: bool) -> list[dict[str, An
     ]
 
 
+def _open_sale(rng: random.Random, actor: Actor, lot_id: int, ask: Decimal, now: datetime) -> None:
+    """Put a demo lot up for sale: mostly open ascending auctions, some sealed, a few fixed."""
+    from marketplace.trading.services import set_sale
+
+    mode = rng.choices(["ascending", "sealed_second", "fixed"], weights=[70, 20, 10])[0]
+    set_sale(
+        actor,
+        lot_id,
+        {
+            "mode": mode,
+            "deadline": now + timedelta(days=rng.randint(2, 10), hours=rng.randint(0, 8)),
+            "reserve_yuan_per_t": (ask * Decimal("0.95")).quantize(Decimal(1)),
+            "fixed_price_yuan_per_t": ask if mode == "fixed" else None,
+            "min_increment_yuan": Decimal(10),
+            "deposit_yuan": Decimal(rng.choice([0, 0, 500, 1000])),
+        },
+        now=now,
+    )
+
+
+def fund_recyclers(*, yuan: int = 200_000) -> None:
+    """Give every demo recycler escrow money to bid and pay with (a recorded bank top-up)."""
+    from marketplace.trading import escrow, ledger
+
+    recyclers = db.session.scalars(
+        sa.select(Organization.id)
+        .where(Organization.kind == OrgKind.RECYCLER)
+        .order_by(Organization.id)
+    )
+    for org_id in recyclers:
+        escrow.post(
+            ledger.top_up(org_id, yuan * 100), reference="演示充值", key=f"demo-top-up-{org_id}"
+        )
+
+
 def seed_market(
     blobs: BlobStore,
     *,
@@ -320,7 +355,10 @@ def seed_market(
                 fate = rng.random()
                 if fate < 0.85:
                     services.publish_lot(actor, lot.id, now=listed)
+                    if rng.random() < 0.5:
+                        _open_sale(rng, actor, lot.id, data["ask_yuan_per_t"], now)
                 elif fate < 0.92:
                     services.withdraw_lot(actor, lot.id, now=listed)
+    fund_recyclers()
     db.session.flush()
     return made

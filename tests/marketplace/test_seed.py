@@ -223,3 +223,21 @@ def test_demo_market_has_every_dql_level_with_evidence(app, demo, tmp_path) -> N
     some = db.session.scalars(sa.select(Evidence).limit(5)).all()
     assert all(store.exists(e.sha256) for e in some)
     assert seed_market(store, now=utcnow()) == 0  # once only
+
+
+def test_demo_market_has_open_sales_and_funded_recyclers(app, demo, tmp_path) -> None:
+    from core.storage import LocalFolderStore
+    from core.time import utcnow
+    from marketplace.seed.market import seed_market
+    from marketplace.trading import escrow
+    from marketplace.trading.models import Sale
+
+    seed_market(LocalFolderStore(tmp_path / "ev"), now=utcnow(), lots_per_stream=(1, 1))
+    db.session.commit()
+    modes = {s.mode.value for s in db.session.scalars(sa.select(Sale))}
+    assert modes <= {"ascending", "sealed_second", "fixed"}
+    assert "ascending" in modes
+    recycler = db.session.scalar(
+        sa.select(Organization.id).where(Organization.kind == OrgKind.RECYCLER)
+    )
+    assert escrow.balances(recycler)["available"] == 20_000_000
