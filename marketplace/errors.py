@@ -97,6 +97,31 @@ def _fields_message(base: str, fields: dict[str, str]) -> str:
     return f"{base}：{', '.join(fields)}" if fields else base
 
 
+# Lifecycle states that messages quote (批次状态为“%(status)s”): shown by name, not by code.
+STATE_LABELS = {
+    "draft": N_("草稿"),
+    "listed": N_("已发布"),
+    "awarded": N_("已成交"),
+    "scheduled": N_("已安排提货"),
+    "picked_up": N_("已提货"),
+    "delivered": N_("已到货"),
+    "settled": N_("已结算"),
+    "closed": N_("已关闭"),
+    "withdrawn": N_("已撤回"),
+    "expired": N_("已流拍"),
+    "cancelled": N_("已取消"),
+    "disputed": N_("争议中"),
+}
+STATE_PARAMS = ("status", "current", "target")
+
+
+def _params(err: DomainError) -> dict[str, Any]:
+    return {
+        k: gettext(STATE_LABELS[v]) if k in STATE_PARAMS and v in STATE_LABELS else v
+        for k, v in err.params.items()
+    }
+
+
 def handle_domain_error(err: DomainError) -> Any:
     db.session.rollback()
     denial = getattr(err, "audit", None)
@@ -112,7 +137,7 @@ def handle_domain_error(err: DomainError) -> Any:
     if isinstance(err, Unauthorized) and not wants_json():
         return redirect(url_for("auth.login"))
     headers = {"Retry-After": str(err.retry_after)} if isinstance(err, TooManyRequests) else None
-    message = gettext(err.message, **err.params)
+    message = gettext(err.message, **_params(err))
     return _respond(err.status, err.code, message, err.fields, headers)
 
 

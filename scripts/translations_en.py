@@ -341,4 +341,11 @@ EN = {
     "服务器内部错误": "Internal server error",
     "请求有误": "Bad request",
     "请求格式有误": "Malformed request",
+    "已安排提货": "pickup scheduled",
+    "已提货": "picked up",
+    "已到货": "delivered",
+    "已结算": "settled",
+    "已流拍": "expired",
+    "已取消": "cancelled",
+    "争议中": "disputed",
 }

@@ -100,3 +100,25 @@ def test_hostile_paths_get_a_4xx(client, path) -> None:
     user = make_user(make_org(OrgKind.ADMIN))
     response = client.get(path, headers=bearer(user))
     assert 400 <= response.status_code < 500, (path, response.status_code)
+
+
+def test_states_in_messages_are_named_not_coded(client) -> None:
+    """A 409 about a lot's state says 已撤回, not 'withdrawn', in Chinese."""
+    from core.db import db
+    from core.enums import Role
+    from marketplace.lots.models import Lot, LotStatus
+    from marketplace.seed.services import seed_reference_data
+    from tests.marketplace.conftest import add_site, archive
+
+    seed_reference_data()
+    user = make_user(make_org(), Role.MANAGER)
+    site = add_site(user.organization, "一厂", 22.8, 113.8)
+    headers = bearer(user)
+    lot = client.post("/api/v1/lots", json=archive(site.id), headers=headers).json
+    db.session.get(Lot, lot["id"]).status = LotStatus.WITHDRAWN
+    db.session.commit()
+    response = client.put(f"/api/v1/lots/{lot['id']}", json=archive(site.id), headers=headers)
+    assert response.status_code == 409
+    assert "已撤回" in response.json["error"]["message"]
+    assert "withdrawn" not in response.json["error"]["message"]
+    assert response.json["error"]["fields"] == {"status": "withdrawn"}  # machine-readable stays
