@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.orgs import api as orgs_api
     from marketplace.orgs import views as orgs_views
     from marketplace.trading import api as trading_api
+    from marketplace.trading import trade_views, trades_api
     from marketplace.trading import views as trading_views
 
     app.register_blueprint(auth_views.bp)
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(lots_views.bp)
     app.register_blueprint(orgs_views.bp)
     app.register_blueprint(trading_views.bp)
+    app.register_blueprint(trade_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -113,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
         lots_api.blp,
         wanted_api.blp,
         trading_api.blp,
+        trades_api.blp,
     ):
         api.register_blueprint(blp)
 

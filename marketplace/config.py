@@ -37,7 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN_DAYS": 90,
     "PER_PAGE_MAX": 100,
     "JSON_SORT_KEYS": False,
-    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # the largest evidence file (20 MB) plus form fields
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    # How long a buyer may dispute a delivery before it settles by itself (hours).
+    "DISPUTE_WINDOW_HOURS": 72,  # the largest evidence file (20 MB) plus form fields
 }
 
 

@@ -115,7 +115,8 @@ STATE_LABELS = {
 STATE_PARAMS = ("status", "current", "target")
 
 
-def _params(err: DomainError) -> dict[str, Any]:
+def translated_params(err: DomainError) -> dict[str, Any]:
+    """The message parameters, with lifecycle state codes replaced by their translated names."""
     return {
         k: gettext(STATE_LABELS[v]) if k in STATE_PARAMS and v in STATE_LABELS else v
         for k, v in err.params.items()
@@ -137,7 +138,7 @@ def handle_domain_error(err: DomainError) -> Any:
     if isinstance(err, Unauthorized) and not wants_json():
         return redirect(url_for("auth.login"))
     headers = {"Retry-After": str(err.retry_after)} if isinstance(err, TooManyRequests) else None
-    message = gettext(err.message, **_params(err))
+    message = gettext(err.message, **translated_params(err))
     return _respond(err.status, err.code, message, err.fields, headers)
 
 

@@ -41,10 +41,13 @@ def localized(obj: Any, attr: str = "name") -> str:
     return getattr(obj, f"{attr}_zh", "") or ""
 
 
-def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Show a stored UTC time in the configured zone."""
+def localtime(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Show a stored UTC time (or an ISO 8601 string from a frozen JSON body) in the configured
+    zone."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return to_local(value, current_app.config["TIMEZONE"]).strftime(fmt)
 
 

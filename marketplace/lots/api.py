@@ -28,6 +28,7 @@ from marketplace.lots.schemas import (
 )
 from marketplace.lots.store import evidence_store
 from marketplace.pagination import page_of, paginate
+from marketplace.trading import services as trading
 
 blp = Blueprint("lots_api", __name__, url_prefix="/api/v1/lots", description="废料批次与数字档案")
 SELLERS = [OrgKind.PRODUCER, OrgKind.STATION]
@@ -111,8 +112,8 @@ def publish_lot(lot_id: int) -> Any:
 @access(kinds=SELLERS, roles=WRITERS)
 @blp.response(200, LotSchema)
 def withdraw_lot(lot_id: int) -> Any:
-    """Take a lot off the market."""
-    lot = services.withdraw_lot(require_actor(), lot_id, now=utcnow())
+    """Take a lot off the market (an open sale ends and its deposits are released)."""
+    lot = trading.withdraw(require_actor(), lot_id, now=utcnow())
     db.session.commit()
     return lot
 

@@ -197,7 +197,7 @@ class LotDetailSchema(LotSchema):
     index = fields.Method("_index", metadata={"description": "ask against the grade's price index"})
 
     def _index(self, lot: Any) -> dict[str, Any] | None:
-        from marketplace.trading.services import latest_index
+        from marketplace.trading.prices import latest_index
 
         point = latest_index(lot.category.code)
         if point is None:

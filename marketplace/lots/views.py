@@ -16,7 +16,7 @@ from core.errors import DomainError
 from core.models import Site
 from core.time import utcnow
 from marketplace.access import access, require_actor
-from marketplace.errors import flatten
+from marketplace.errors import flatten, translated_params
 from marketplace.lots import forms, search, services, tabular, wanted
 from marketplace.lots.models import EvidenceKind, Form, Lot, QuantityBasis
 from marketplace.lots.properties import SPECS, Source
@@ -24,6 +24,7 @@ from marketplace.lots.schemas import ArchiveSchema, LotSearchArgs, WantedCreateS
 from marketplace.lots.store import evidence_store
 from marketplace.pagination import paginate
 from marketplace.trading.services import sale_box
+from marketplace.trading.services import withdraw as withdraw_lot
 
 bp = Blueprint("lots", __name__)
 SELLERS = [OrgKind.PRODUCER, OrgKind.STATION]
@@ -52,7 +53,7 @@ def _errors(err: Exception) -> dict[str, str]:
     if isinstance(err, ValidationError):
         return flatten(err.messages)
     assert isinstance(err, DomainError)
-    return err.fields or {"_": gettext(err.message, **err.params)}
+    return err.fields or {"_": gettext(err.message, **translated_params(err))}
 
 
 @bp.get("/lots/mine")
@@ -141,7 +142,7 @@ def _change_status(lot_id: int, change: Any) -> Any:
         change(require_actor(), lot_id, now=utcnow())
     except DomainError as err:
         db.session.rollback()
-        flash(gettext(err.message, **err.params), "danger")
+        flash(gettext(err.message, **translated_params(err)), "danger")
         return redirect(url_for("lots.detail", lot_id=lot_id))
     db.session.commit()
     return redirect(url_for("lots.detail", lot_id=lot_id))
@@ -156,7 +157,7 @@ def publish(lot_id: int) -> Any:
 @bp.post("/lots/<int:lot_id>/withdraw")
 @access(kinds=SELLERS, roles=WRITERS)
 def withdraw(lot_id: int) -> Any:
-    return _change_status(lot_id, services.withdraw_lot)
+    return _change_status(lot_id, withdraw_lot)
 
 
 @bp.post("/lots/<int:lot_id>/evidence")
@@ -186,7 +187,11 @@ def upload(lot_id: int) -> Any:
         )
     except (DomainError, ValueError) as err:
         db.session.rollback()
-        message = gettext(err.message, **err.params) if isinstance(err, DomainError) else str(err)
+        message = (
+            gettext(err.message, **translated_params(err))
+            if isinstance(err, DomainError)
+            else str(err)
+        )
         flash(message, "danger")
         return redirect(url_for("lots.detail", lot_id=lot_id)), 303
     db.session.commit()
@@ -210,7 +215,7 @@ def bulk_import() -> Any:
             "lots/mine.html",
             page=page,
             import_errors=err.fields,
-            import_message=gettext(err.message, **err.params),
+            import_message=gettext(err.message, **translated_params(err)),
         ), 422
     db.session.commit()
     flash(gettext("已导入 %(n)s 个批次（草稿）。", n=len(lots)))
@@ -340,7 +345,7 @@ def wanted_answer(wanted_id: int) -> Any:
         )
     except DomainError as err:
         db.session.rollback()
-        flash(gettext(err.message, **err.params), "danger")
+        flash(gettext(err.message, **translated_params(err)), "danger")
         return redirect(url_for("lots.wanted_list"))
     db.session.commit()
     flash(gettext("已应答。"))

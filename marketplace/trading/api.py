@@ -11,24 +11,25 @@ from flask_smorest import Blueprint
 from core import audit
 from core.db import db
 from core.enums import OrgKind, Role
-from core.errors import Invalid
+from core.errors import Invalid, NotFound
 from core.time import utcnow
-from core.units import fen_to_yuan, kg_to_grams, yuan_to_fen
+from core.units import fen_to_yuan, yuan_to_fen
 from marketplace.access import access, require_actor
 from marketplace.lots import services as lots
-from marketplace.trading import escrow, ledger, services, trades
+from marketplace.trading import escrow, ledger, prices, services
 from marketplace.trading.index import weekly
-from marketplace.trading.models import Trade
+from marketplace.trading.models import Sale
 from marketplace.trading.schemas import (
     BidCreateSchema,
     BidSchema,
-    DeliverySchema,
     EntrySchema,
     EscrowSchema,
     IndexArgs,
     IndexPointSchema,
+    PayoutSchema,
     SaleRulesSchema,
     SaleSchema,
+    SaleStateSchema,
     TopUpSchema,
     TradeSchema,
 )
@@ -82,6 +83,47 @@ def list_bids(lot_id: int) -> Any:
     actor = require_actor()
     lots.get_lot(actor, lot_id)
     return services.visible_bids(actor, lot_id)
+
+
+@blp.route("/lots/<int:lot_id>/sale", methods=["GET"])
+@access()
+@blp.response(200, SaleStateSchema)
+def sale_state(lot_id: int) -> Any:
+    """The live state of a lot's sale (poll it): deadline, bids, standing price, my position."""
+    actor = require_actor()
+    lots.get_lot(actor, lot_id)
+    sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot_id))
+    if sale is None:
+        raise NotFound("该批次未开放竞价")
+    return services.sale_state(actor, sale)
+
+
+@blp.route("/lots/<int:lot_id>/bids/<int:bid_id>/accept", methods=["POST"])
+@access(kinds=SELLERS, roles=WRITERS)
+@blp.response(200, TradeSchema)
+def accept_offer(lot_id: int, bid_id: int) -> Any:
+    """Accept a buyer's latest offer (offers sales): the trade is made at that price."""
+    trade = services.accept_offer(require_actor(), lot_id, bid_id, now=utcnow())
+    db.session.commit()
+    return trade
+
+
+@blp.route("/lots/<int:lot_id>/bids/<int:bid_id>/reject", methods=["POST"])
+@access(kinds=SELLERS, roles=WRITERS)
+@blp.response(200, BidSchema)
+def reject_offer(lot_id: int, bid_id: int) -> Any:
+    """Decline an offer; the buyer may offer again, higher."""
+    bid = services.reject_offer(require_actor(), lot_id, bid_id, now=utcnow())
+    db.session.commit()
+    return bid
+
+
+@blp.route("/bids/mine", methods=["GET"])
+@access(kinds=[OrgKind.RECYCLER])
+@blp.response(200, SaleStateSchema(many=True))
+def my_bids() -> Any:
+    """The lots my organisation has bid on, with where I stand on each."""
+    return [row["state"] for row in services.my_bids(require_actor())]
 
 
 @blp.route("/lots/<int:lot_id>/close", methods=["POST"])
@@ -138,61 +180,17 @@ def top_up(data: dict[str, Any]) -> Any:
     return entry
 
 
-@blp.route("/trades", methods=["GET"])
-@access()
-@blp.response(200, TradeSchema(many=True))
-def my_trades() -> Any:
-    """Trades my organisation buys or sells (all of them for cluster readers)."""
-    actor = require_actor()
-    stmt = sa.select(Trade).order_by(Trade.id.desc()).limit(200)
-    if not (actor.is_admin or actor.is_government):
-        stmt = stmt.where(sa.or_(Trade.buyer_id == actor.org_id, Trade.seller_id == actor.org_id))
-    return db.session.scalars(stmt).all()
-
-
-def _step(trade_id: int, step: Any, **kwargs: Any) -> Any:
-    trade = step(require_actor(), trade_id, now=utcnow(), **kwargs)
-    db.session.commit()
-    return trade
-
-
-@blp.route("/trades/<int:trade_id>/schedule", methods=["POST"])
-@access(kinds=[*SELLERS, OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
-@blp.response(200, TradeSchema)
-def schedule_pickup(trade_id: int) -> Any:
-    """Schedule the pickup; refused while the buyer's escrow is below the pre-settlement amount."""
-    return _step(trade_id, trades.schedule_pickup)
-
-
-@blp.route("/trades/<int:trade_id>/picked-up", methods=["POST"])
-@access(kinds=[*SELLERS, OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
-@blp.response(200, TradeSchema)
-def confirm_pickup(trade_id: int) -> Any:
-    """The material has left the seller's site."""
-    return _step(trade_id, trades.confirm_pickup)
-
-
-@blp.route("/trades/<int:trade_id>/delivered", methods=["POST"])
-@access(kinds=[OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
-@blp.arguments(DeliverySchema)
-@blp.response(200, TradeSchema)
-def confirm_delivery(data: dict[str, Any], trade_id: int) -> Any:
-    """The buyer records the weighbridge net weight (and moisture for paper)."""
-    return _step(
-        trade_id,
-        trades.confirm_delivery,
-        net_g=kg_to_grams(data["net_kg"]),
-        measured_moisture=data["measured_moisture_pct"],
-        contract_moisture=data["contract_moisture_pct"],
+@blp.route("/escrow/payouts", methods=["POST"])
+@access(roles=[Role.MANAGER])
+@blp.arguments(PayoutSchema)
+@blp.response(201, EntrySchema)
+def payout(data: dict[str, Any]) -> Any:
+    """Withdraw available money to the organisation's bank account (send an `Idempotency-Key`)."""
+    entry = escrow.payout(
+        require_actor(), yuan_to_fen(data["amount_yuan"]), data["reference"], idempotency_key()
     )
-
-
-@blp.route("/trades/<int:trade_id>/settle", methods=["POST"])
-@access(kinds=[OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
-@blp.response(200, TradeSchema)
-def settle(trade_id: int) -> Any:
-    """Pay the seller from escrow on the weighed quantity."""
-    return _step(trade_id, trades.settle)
+    db.session.commit()
+    return entry
 
 
 @blp.route("/price-index", methods=["GET"])
@@ -201,4 +199,4 @@ def settle(trade_id: int) -> Any:
 @blp.response(200, IndexPointSchema(many=True))
 def price_index(args: dict[str, Any]) -> Any:
     """Weekly regional price index per grade: volume-weighted median of settled trades (CNY/t)."""
-    return weekly(services.cleared(args["grade"], current_app.config["TIMEZONE"]))
+    return weekly(prices.cleared(args["grade"], current_app.config["TIMEZONE"]))

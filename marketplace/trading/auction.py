@@ -24,6 +24,7 @@ class SaleMode(enum.StrEnum):
     ASCENDING = "ascending"
     SEALED_FIRST = "sealed_first"
     SEALED_SECOND = "sealed_second"
+    OFFERS = "offers"  # 议价: buyers make offers, the seller accepts one (or none)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ def check_bid(
         if bids:
             raise Conflict("该一口价批次已被购买", {"lot": "already bought"})
         return
+    if rules.mode is SaleMode.OFFERS:
+        _check_offer(rules, bids, bid)
+        return
     if bid.max_fen is not None and rules.mode is not SaleMode.ASCENDING:
         raise Invalid("只有公开增价竞价支持代理出价", {"max": "proxy bids only in ascending"})
     if rules.mode is SaleMode.ASCENDING and bids:
@@ -140,9 +144,28 @@ def check_bid(
         raise Conflict("密封竞价每个企业只能出价一次", {"bidder": "already bid"})
 
 
+def _check_offer(rules: Rules, bids: list[Bid], bid: Bid) -> None:
+    if bid.max_fen is not None:
+        raise Invalid("只有公开增价竞价支持代理出价", {"max": "proxy bids only in ascending"})
+    if rules.reserve_fen and bid.amount_fen < rules.reserve_fen:
+        raise Invalid("报价低于卖方底价", {"amount": "below the reserve"})
+    own = [b.amount_fen for b in bids if b.bidder_id == bid.bidder_id]
+    if own and bid.amount_fen <= max(own):
+        raise Invalid("新报价须高于您上一次的报价", {"amount": "not above your last offer"})
+
+
+def acceptable_offer(bids: list[Bid], chosen: Bid, rejected: set[int]) -> None:
+    """The seller may accept a bidder's latest offer that it has not rejected."""
+    latest = max((b for b in bids if b.bidder_id == chosen.bidder_id), key=lambda b: b.seq)
+    if latest.seq != chosen.seq:
+        raise Conflict("该买方已有更新的报价", {"bid": "superseded by a later offer"})
+    if chosen.seq in rejected:
+        raise Conflict("该报价已被拒绝", {"bid": "rejected"})
+
+
 def extended(rules: Rules, deadline: datetime, placed_at: datetime) -> datetime:
     """Anti-sniping: a bid inside the window pushes the deadline to `extension` after the bid."""
-    if rules.mode is SaleMode.FIXED or deadline - placed_at > rules.snipe_window:
+    if rules.mode in (SaleMode.FIXED, SaleMode.OFFERS) or deadline - placed_at > rules.snipe_window:
         return deadline
     return max(deadline, placed_at + rules.extension)
 
@@ -154,6 +177,8 @@ def close(rules: Rules, bids: list[Bid]) -> Outcome:
     if rules.mode is SaleMode.FIXED:
         first = min(bids, key=lambda b: (b.placed_at, b.seq))
         return Outcome(first.bidder_id, rules.fixed_price_fen, "bought at the fixed price")
+    if rules.mode is SaleMode.OFFERS:
+        return Outcome(None, None, "no offer accepted")
     reserve = rules.reserve_fen or 0
     if rules.mode is SaleMode.ASCENDING:
         result = standing(rules, bids)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from core import audit
+from core.auth import Actor
 from core.db import db
 from marketplace.trading import ledger
 from marketplace.trading.models import LedgerAccount, LedgerEntry, LedgerPosting
@@ -73,6 +75,26 @@ def post(
             return existing  # the same key won a race: one effect
         raise
     return row
+
+
+def payout(actor: Actor, amount_fen: int, reference: str, key: str | None = None) -> LedgerEntry:
+    """Money leaves the platform to the organisation's bank account, from what is available
+    (held money is never paid out). The operator's bank transfer follows this entry."""
+    entry = post(
+        ledger.payout(actor.org_id, amount_fen),
+        reference=reference,
+        key=f"payout:{actor.org_id}:{key}" if key else None,
+        user_id=actor.user_id,
+    )
+    audit.record(
+        "escrow.payout",
+        user_id=actor.user_id,
+        organization_id=actor.org_id,
+        target=f"organization:{actor.org_id}",
+        entry=entry.id,
+        fen=amount_fen,
+    )
+    return entry
 
 
 def balances(org_id: int) -> dict[str, int]:

@@ -46,7 +46,11 @@ class Sale(db.Model):
 
 
 class Bid(db.Model):
-    """A bid on the archive version it was placed on; never changed once written."""
+    """A bid on the archive version it was placed on.
+
+    Its amount and version never change. In an offers sale the seller's answer (accepted or
+    rejected) is recorded on it once; nothing else is ever written to a bid after it is placed.
+    """
 
     __tablename__ = "bids"
     __table_args__ = (
@@ -63,6 +67,8 @@ class Bid(db.Model):
     lot_version: Mapped[int]
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(80))
+    decision: Mapped[str | None] = mapped_column(sa.String(10))  # "accepted" | "rejected"
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Bid {self.id} lot={self.lot_id} {self.amount_fen}>"
@@ -73,14 +79,21 @@ class TradeStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     PICKED_UP = "picked_up"
     DELIVERED = "delivered"
+    DISPUTED = "disputed"
     SETTLED = "settled"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
 
 
 class Trade(db.Model):
     """An award: at most one per lot (a unique constraint as the second line of defence)."""
 
     __tablename__ = "trades"
-    __table_args__ = (sa.CheckConstraint("reserved_fen >= 0", name="reserved_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("reserved_fen >= 0", name="reserved_not_negative"),
+        sa.CheckConstraint("deduction_fen >= 0", name="deduction_not_negative"),
+        sa.CheckConstraint("refunded_fen >= 0", name="refunded_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), unique=True)
@@ -99,6 +112,19 @@ class Trade(db.Model):
     measured_moisture_pct: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     settled_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Fixed when delivery is recorded, so a later change of the window rule changes no trade.
+    dispute_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    deduction_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refunded_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    end_use_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    end_use: Mapped[str | None] = mapped_column(sa.String(200))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    cancel_reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    lot: Mapped[Lot] = relationship()
 
     def __repr__(self) -> str:
         return f"<Trade lot={self.lot_id} buyer={self.buyer_id} {self.status}>"
@@ -154,3 +180,89 @@ class LedgerPosting(db.Model):
 
     def __repr__(self) -> str:
         return f"<LedgerPosting {self.organization_id}/{self.bucket} {self.amount_fen}>"
+
+
+class DisputeKind(enum.StrEnum):
+    QUALITY = "quality"  # 质量扣款: contamination, moisture, wrong grade
+    WEIGHT = "weight"  # 重量差异: the buyer's weighbridge disagrees
+    OTHER = "other"
+
+
+class DisputeStatus(enum.StrEnum):
+    OPEN = "open"  # waiting for the seller
+    CONTESTED = "contested"  # the seller disagrees; the platform decides
+    ACCEPTED = "accepted"  # the seller accepted the claim; settled with it
+    RESOLVED = "resolved"  # the platform decided; settled (or cancelled) with its decision
+
+
+class Dispute(db.Model):
+    """A buyer's claim on arrival; at most one per trade, and settlement waits for it."""
+
+    __tablename__ = "disputes"
+    __table_args__ = (
+        sa.CheckConstraint("claim_fen > 0", name="claim_positive"),
+        sa.CheckConstraint("decided_fen IS NULL OR decided_fen >= 0", name="decided_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), unique=True)
+    kind: Mapped[DisputeKind] = mapped_column(enum_column(DisputeKind))
+    claim_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    claimed_net_g: Mapped[int | None] = mapped_column(sa.BigInteger)
+    description: Mapped[str] = mapped_column(sa.String(1000))
+    status: Mapped[DisputeStatus] = mapped_column(
+        enum_column(DisputeStatus), default=DisputeStatus.OPEN
+    )
+    opened_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seller_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # the deduction settled with
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    evidence: Mapped[list[DisputeEvidence]] = relationship(order_by="DisputeEvidence.id")
+
+    def __repr__(self) -> str:
+        return f"<Dispute trade={self.trade_id} {self.status}>"
+
+
+class DisputeEvidence(db.Model):
+    """A photo or document backing a claim (weighbridge ticket, lab result), by SHA-256."""
+
+    __tablename__ = "dispute_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(sa.ForeignKey("disputes.id"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content_type: Mapped[str] = mapped_column(sa.String(60))
+    size_bytes: Mapped[int]
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    uploaded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DisputeEvidence {self.sha256[:12]}>"
+
+
+class Certificate(db.Model):
+    """A certificate of recycling (再生资源回收利用证明) for a closed trade.
+
+    `body` is the certificate's content frozen at issue; `sha256` is the SHA-256 of its RFC 8785
+    canonical JSON, printed on the page and the PDF, so anyone holding a copy can check that the
+    platform still shows the same content. The `code` makes the public URL unguessable.
+    """
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), unique=True)
+    number: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(24), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[dict] = mapped_column(sa.JSON)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+
+    def __repr__(self) -> str:
+        return f"<Certificate {self.number}>"

@@ -9,6 +9,8 @@ from marshmallow import fields, validate
 from core.units import fen_to_yuan
 from marketplace.schema import BaseSchema, decimal_range, max_decimals
 from marketplace.trading.auction import SaleMode
+from marketplace.trading.certificates import EndUse
+from marketplace.trading.models import DisputeKind
 
 YUAN = [decimal_range(0, 100_000_000), max_decimals(2)]
 
@@ -68,6 +70,29 @@ class BidSchema(BaseSchema):
     amount_yuan_per_t = _yuan("amount_fen")
     lot_version = fields.Int()
     placed_at = fields.AwareDateTime()
+    decision = fields.Str(allow_none=True, metadata={"description": "offers: accepted / rejected"})
+
+
+def _yuan_key(key: str) -> fields.Function:
+    return fields.Function(lambda o: str(fen_to_yuan(o[key])) if o[key] is not None else None)
+
+
+class SaleStateSchema(BaseSchema):
+    lot_id = fields.Int()
+    mode = fields.Str()
+    deadline = fields.AwareDateTime()
+    closed = fields.Bool()
+    outcome = fields.Str()
+    n_bids = fields.Int()
+    standing_yuan_per_t = _yuan_key("standing_fen")
+    min_next_yuan_per_t = _yuan_key("min_next_fen")
+    my_best_yuan_per_t = _yuan_key("my_best_fen")
+    my_max_yuan_per_t = _yuan_key("my_max_fen")
+    position = fields.Str(
+        metadata={
+            "description": "none, leading, outbid, placed, pending, accepted, rejected, won, lost"
+        }
+    )
 
 
 class TopUpSchema(BaseSchema):
@@ -106,6 +131,7 @@ class EscrowSchema(BaseSchema):
 
 class TradeSchema(BaseSchema):
     id = fields.Int()
+    lot_title = fields.Function(lambda t: t.lot.title)
     lot_id = fields.Int()
     buyer_id = fields.Int()
     seller_id = fields.Int()
@@ -118,8 +144,17 @@ class TradeSchema(BaseSchema):
         lambda t: str(Decimal(t.net_g) / 1000) if t.net_g is not None else None
     )
     settled_yuan = _yuan("settled_fen")
+    deduction_yuan = _yuan("deduction_fen")
+    refunded_yuan = _yuan("refunded_fen")
     created_at = fields.AwareDateTime()
+    delivered_at = fields.AwareDateTime(allow_none=True)
+    dispute_until = fields.AwareDateTime(allow_none=True)
     settled_at = fields.AwareDateTime(allow_none=True)
+    end_use_kind = fields.Str(allow_none=True)
+    end_use = fields.Str(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    cancelled_at = fields.AwareDateTime(allow_none=True)
+    cancel_reason = fields.Str()
 
 
 class DeliverySchema(BaseSchema):
@@ -153,3 +188,108 @@ class IndexPointSchema(BaseSchema):
     price_yuan_per_t = _yuan("price_fen_per_t")
     volume_t = fields.Function(lambda p: str(Decimal(p.volume_g) / 1_000_000))
     n_trades = fields.Int()
+
+
+class CancelSchema(BaseSchema):
+    reason = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+
+
+class RefundSchema(BaseSchema):
+    amount_yuan = fields.Decimal(
+        required=True,
+        allow_nan=False,
+        validate=[decimal_range("0.01", 100_000_000), max_decimals(2)],
+    )
+    reason = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+
+
+class PayoutSchema(BaseSchema):
+    amount_yuan = fields.Decimal(
+        required=True,
+        allow_nan=False,
+        validate=[decimal_range("0.01", 100_000_000), max_decimals(2)],
+    )
+    reference = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"description": "the receiving bank account or transfer reference"},
+    )
+
+
+class DisputeCreateSchema(BaseSchema):
+    kind = fields.Enum(DisputeKind, by_value=True, required=True)
+    claim_yuan = fields.Decimal(
+        required=True,
+        allow_nan=False,
+        validate=[decimal_range("0.01", 100_000_000), max_decimals(2)],
+        metadata={"description": "the deduction the buyer claims"},
+    )
+    claimed_net_kg = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=[decimal_range("0.001", 1_000_000), max_decimals(3)],
+        metadata={"description": "the buyer's own weighbridge net (weight disputes)"},
+    )
+    description = fields.Str(required=True, validate=validate.Length(min=5, max=1000))
+
+
+class NoteSchema(BaseSchema):
+    note = fields.Str(load_default="", validate=validate.Length(max=500))
+
+
+class ResolveSchema(BaseSchema):
+    deduction_yuan = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=[decimal_range(0, 100_000_000), max_decimals(2)],
+    )
+    cancel = fields.Bool(load_default=False, metadata={"description": "cancel the trade instead"})
+    note = fields.Str(required=True, validate=validate.Length(min=2, max=500))
+
+
+class DisputeEvidenceSchema(BaseSchema):
+    id = fields.Int()
+    sha256 = fields.Str()
+    content_type = fields.Str()
+    size_bytes = fields.Int()
+    filename = fields.Str()
+    uploaded_at = fields.AwareDateTime()
+
+
+class DisputeSchema(BaseSchema):
+    id = fields.Int()
+    trade_id = fields.Int()
+    kind = fields.Str(attribute="kind.value")
+    status = fields.Str(attribute="status.value")
+    claim_yuan = _yuan("claim_fen")
+    claimed_net_kg = fields.Function(
+        lambda d: str(Decimal(d.claimed_net_g) / 1000) if d.claimed_net_g is not None else None
+    )
+    description = fields.Str()
+    opened_at = fields.AwareDateTime()
+    seller_note = fields.Str()
+    responded_at = fields.AwareDateTime(allow_none=True)
+    decided_yuan = _yuan("decided_fen")
+    decision_note = fields.Str()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    evidence = fields.List(fields.Nested(DisputeEvidenceSchema))
+
+
+class CloseSchema(BaseSchema):
+    end_use_kind = fields.Enum(EndUse, by_value=True, required=True)
+    end_use = fields.Str(
+        required=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": "what the material became, e.g. 生产AA级瓦楞原纸"},
+    )
+
+
+class CertificateSchema(BaseSchema):
+    number = fields.Str()
+    code = fields.Str()
+    trade_id = fields.Int()
+    issued_at = fields.AwareDateTime()
+    sha256 = fields.Str(metadata={"description": "SHA-256 of the RFC 8785 canonical body"})
+    body = fields.Dict()

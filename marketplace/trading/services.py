@@ -18,13 +18,16 @@ from core.auth import Actor
 from core.db import db
 from core.enums import OrgKind
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.models import Site
+from core.models import Organization, Site
 from core.units import yuan_to_fen
+from marketplace.lots import services as lots
 from marketplace.lots.models import Lot, LotStatus
 from marketplace.profiles.models import RecyclerProfile
 from marketplace.trading import auction, escrow, ledger, lifecycle
 from marketplace.trading.eligibility import BuyerFacts, LotFacts, refusal
 from marketplace.trading.models import Bid, Sale, Trade
+
+SEALED = (auction.SaleMode.SEALED_FIRST, auction.SaleMode.SEALED_SECOND)
 
 
 def rules_of(sale: Sale) -> auction.Rules:
@@ -202,36 +205,104 @@ def close_sale(lot_id: int, *, now: datetime, force: bool = False) -> Sale:
     outcome = auction.close(rules_of(sale), _as_rule_bids(bids))
     sale.closed_at, sale.outcome = now, outcome.reason
     if outcome.winner_id is not None:
-        lot.status = lifecycle.check(lot.status, LotStatus.AWARDED)
         winning = max(
             (b for b in bids if b.organization_id == outcome.winner_id),
             key=lambda b: (max(b.amount_fen, b.max_fen or 0), -b.id),
         )
-        db.session.add(
-            Trade(
-                lot_id=lot.id,
-                buyer_id=outcome.winner_id,
-                seller_id=lot.organization_id,
-                price_fen_per_t=outcome.price_fen,
-                quantity_g=lot.quantity_g,
-                lot_version=winning.lot_version,
-                created_at=now,
-            )
-        )
-        audit.record(
-            "trade.awarded",
-            organization_id=lot.organization_id,
-            target=f"lot:{lot.id}",
-            buyer=outcome.winner_id,
-            price_fen_per_t=outcome.price_fen,
-        )
+        _award(lot, winning, outcome.price_fen, now=now)
     else:
         lot.status = lifecycle.check(lot.status, LotStatus.EXPIRED)
-    if sale.deposit_fen:
-        for org in sorted({b.organization_id for b in bids} - {outcome.winner_id}):
-            escrow.post(ledger.release(org, sale.deposit_fen), reference=f"deposit lot:{lot_id}")
+    _release_deposits(sale, bids, outcome.winner_id)
     db.session.flush()
     return sale
+
+
+def _award(lot: Lot, winning: Bid, price_fen: int, *, now: datetime) -> Trade:
+    """The trade: price per tonne, buyer, seller, the archive version bid on, the quantity."""
+    lot.status = lifecycle.check(lot.status, LotStatus.AWARDED)
+    trade = Trade(
+        lot_id=lot.id,
+        buyer_id=winning.organization_id,
+        seller_id=lot.organization_id,
+        price_fen_per_t=price_fen,
+        quantity_g=lot.quantity_g,
+        lot_version=winning.lot_version,
+        created_at=now,
+    )
+    db.session.add(trade)
+    audit.record(
+        "trade.awarded",
+        organization_id=lot.organization_id,
+        target=f"lot:{lot.id}",
+        buyer=winning.organization_id,
+        price_fen_per_t=price_fen,
+    )
+    return trade
+
+
+def _release_deposits(sale: Sale, bids: list[Bid], winner_id: int | None) -> None:
+    if sale.deposit_fen:
+        for org in sorted({b.organization_id for b in bids} - {winner_id}):
+            escrow.post(
+                ledger.release(org, sale.deposit_fen), reference=f"deposit lot:{sale.lot_id}"
+            )
+
+
+def _seller_sale(actor: Actor, lot_id: int, now: datetime) -> tuple[Sale, Lot]:
+    """The open sale of the seller's listed lot, locked."""
+    sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot_id).with_for_update())
+    lot = db.session.get(Lot, lot_id)
+    if sale is None or lot is None:
+        raise NotFound("该批次未开放竞价")
+    auth.require_write_org(actor, lot.organization_id, target=f"lot:{lot_id}")
+    if sale.closed_at is not None or lot.status is not LotStatus.LISTED:
+        raise Conflict("批次不在竞价中", {"status": lot.status.value})
+    return sale, lot
+
+
+def _offer(sale: Sale, lot_id: int, bid_id: int, now: datetime) -> tuple[Bid, list[Bid]]:
+    if sale.mode is not auction.SaleMode.OFFERS:
+        raise Conflict("只有议价方式可以由卖方选择报价", {"mode": sale.mode.value})
+    if now >= sale.deadline:
+        raise Conflict("竞价已截止", {"deadline": "closed"})
+    bids = _bids(lot_id)
+    chosen = next((b for b in bids if b.id == bid_id), None)
+    if chosen is None:
+        raise NotFound("报价不存在")
+    rejected = {b.id for b in bids if b.decision == "rejected"}
+    auction.acceptable_offer(_as_rule_bids(bids), _as_rule_bids([chosen])[0], rejected)
+    return chosen, bids
+
+
+def accept_offer(actor: Actor, lot_id: int, bid_id: int, *, now: datetime) -> Trade:
+    """The seller accepts a buyer's latest offer: the trade is made at that offer."""
+    sale, lot = _seller_sale(actor, lot_id, now)
+    chosen, bids = _offer(sale, lot_id, bid_id, now)
+    chosen.decision, chosen.decided_at = "accepted", now
+    sale.closed_at, sale.outcome = now, "offer accepted"
+    trade = _award(lot, chosen, chosen.amount_fen, now=now)
+    _release_deposits(sale, bids, chosen.organization_id)
+    db.session.flush()
+    return trade
+
+
+def reject_offer(actor: Actor, lot_id: int, bid_id: int, *, now: datetime) -> Bid:
+    """The seller declines an offer; the buyer may offer again, higher."""
+    sale, _ = _seller_sale(actor, lot_id, now)
+    chosen, _ = _offer(sale, lot_id, bid_id, now)
+    chosen.decision, chosen.decided_at = "rejected", now
+    return chosen
+
+
+def withdraw(actor: Actor, lot_id: int, *, now: datetime) -> Lot:
+    """Take a draft or listed lot off the market; an open sale ends with it and every deposit
+    held for it is released."""
+    sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot_id).with_for_update())
+    lot = lots.withdraw_lot(actor, lot_id, now=now)
+    if sale is not None and sale.closed_at is None:
+        sale.closed_at, sale.outcome = now, "withdrawn by the seller"
+        _release_deposits(sale, _bids(lot_id), None)
+    return lot
 
 
 def close_due(*, now: datetime) -> list[int]:
@@ -247,7 +318,8 @@ def close_due(*, now: datetime) -> list[int]:
 
 
 def visible_bids(actor: Actor, lot_id: int) -> list[Bid]:
-    """Sealed bids stay hidden from other bidders until close; sellers and readers see all."""
+    """Sealed bids stay hidden from other bidders until close, offers always; sellers and
+    cluster readers see all."""
     sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot_id))
     lot = db.session.get(Lot, lot_id)
     if sale is None or lot is None:
@@ -255,56 +327,86 @@ def visible_bids(actor: Actor, lot_id: int) -> list[Bid]:
     bids = _bids(lot_id)
     if auth.can_read_org(actor, lot.organization_id):
         return bids
-    sealed = sale.mode in (auction.SaleMode.SEALED_FIRST, auction.SaleMode.SEALED_SECOND)
-    if sealed and sale.closed_at is None:
+    if sale.mode is auction.SaleMode.OFFERS or (sale.mode in SEALED and sale.closed_at is None):
         return [b for b in bids if b.organization_id == actor.org_id]
     return bids
 
 
-def cleared(grade: str | None = None, tz: str = "Asia/Shanghai") -> list[Any]:
-    """Settled trades as index inputs (weeks in the cluster's local time)."""
-    from core.catalogue import Category
-    from core.time import to_local
-    from marketplace.trading.index import Cleared
-    from marketplace.trading.models import TradeStatus
-
-    stmt = (
-        sa.select(Trade, Category.code)
-        .join(Lot, Lot.id == Trade.lot_id)
-        .join(Category, Category.id == Lot.category_id)
-        .where(Trade.status == TradeStatus.SETTLED, Trade.settled_fen > 0)
-    )
-    if grade:
-        stmt = stmt.where(Category.code == grade)
-    return [
-        Cleared(
-            code,
-            to_local(t.settled_at, tz).date(),
-            t.price_fen_per_t,
-            t.settled_fen * 1_000_000 // t.price_fen_per_t,
-        )
-        for t, code in db.session.execute(stmt)
-    ]
-
-
-def latest_index(grade: str, tz: str = "Asia/Shanghai") -> Any:
-    """The most recent weekly index point of a grade, or None before its first settled trade."""
-    from marketplace.trading.index import weekly
-
-    points = weekly(cleared(grade, tz))
-    return points[-1] if points else None
-
-
 def sale_box(actor: Actor, lot: Lot) -> dict[str, Any]:
-    """What the lot page shows about its sale: rules, standing price (never for sealed bids
-    before close), and how many bids there are."""
+    """What the lot page shows about its sale: rules, the live state, and the bids the actor
+    may see (with the bidders' names for the seller)."""
     sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot.id))
     if sale is None:
-        return {"sale": None, "standing": None, "n_bids": 0}
-    bids = _bids(lot.id)
+        return {"sale": None, "state": None, "bids": [], "bidder_names": {}}
+    bids = visible_bids(actor, lot.id)
+    names = {}
+    if auth.can_read_org(actor, lot.organization_id):  # the seller sees who bid
+        ids = {b.organization_id for b in bids}
+        names = dict(
+            db.session.execute(
+                sa.select(Organization.id, Organization.legal_name).where(Organization.id.in_(ids))
+            ).tuples()
+        )
+    return {"sale": sale, "state": sale_state(actor, sale), "bids": bids, "bidder_names": names}
+
+
+def sale_state(actor: Actor, sale: Sale) -> dict[str, Any]:
+    """The state a bidder watches without reloading: deadline (it moves on late bids), number
+    of bids, the standing price of an open auction (never a sealed bid or an offer before its
+    time), and where the actor stands."""
+    bids = _bids(sale.lot_id)
+    rules = rules_of(sale)
     standing = (
-        auction.standing(rules_of(sale), _as_rule_bids(bids))
+        auction.standing(rules, _as_rule_bids(bids))
         if sale.mode is auction.SaleMode.ASCENDING
         else None
     )
-    return {"sale": sale, "standing": standing, "n_bids": len(bids)}
+    mine = [b for b in bids if b.organization_id == actor.org_id]
+    if not mine:
+        position = "none"
+    elif sale.mode is auction.SaleMode.ASCENDING:
+        position = "leading" if standing and standing.leader_id == actor.org_id else "outbid"
+    elif sale.mode is auction.SaleMode.OFFERS:
+        position = mine[-1].decision or "pending"
+    else:
+        position = "placed"
+    if sale.closed_at is not None:
+        trade = db.session.scalar(sa.select(Trade).where(Trade.lot_id == sale.lot_id))
+        if trade is not None and mine:
+            position = "won" if trade.buyer_id == actor.org_id else "lost"
+    price = standing.price_fen if standing else None
+    return {
+        "lot_id": sale.lot_id,
+        "mode": sale.mode.value,
+        "deadline": sale.deadline,
+        "closed": sale.closed_at is not None,
+        "outcome": sale.outcome,
+        "n_bids": len(bids),
+        "standing_fen": price,
+        "min_next_fen": (price + sale.min_increment_fen) if price is not None else sale.reserve_fen,
+        "my_best_fen": max((b.amount_fen for b in mine), default=None),
+        "my_max_fen": max((b.max_fen or 0 for b in mine), default=None) or None,
+        "position": position,
+    }
+
+
+def my_bids(actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+    """The lots my organisation has bid on, newest first, each with its live state."""
+    lot_ids = db.session.scalars(
+        sa.select(Bid.lot_id)
+        .where(Bid.organization_id == actor.org_id)
+        .group_by(Bid.lot_id)
+        .order_by(sa.func.max(Bid.id).desc())
+        .limit(limit)
+    ).all()
+    if not lot_ids:
+        return []
+    sales = {
+        s.lot_id: s for s in db.session.scalars(sa.select(Sale).where(Sale.lot_id.in_(lot_ids)))
+    }
+    found = {lot.id: lot for lot in db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids)))}
+    return [
+        {"lot": found[i], "sale": sales[i], "state": sale_state(actor, sales[i])}
+        for i in lot_ids
+        if i in sales
+    ]

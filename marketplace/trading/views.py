@@ -1,4 +1,5 @@
-"""Pages: the sale box on a lot (rules, standing, bidding), my trades, my escrow account."""
+"""Pages for selling and bidding: the sale box on a lot (rules, live state, bids, offers), my
+bids, and the price index chart."""
 
 from __future__ import annotations
 
@@ -11,23 +12,24 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 from marshmallow import ValidationError
 
+from core.catalogue import Category
 from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import DomainError
 from core.time import utcnow
-from core.units import kg_to_grams
 from marketplace.access import access, require_actor
-from marketplace.errors import flatten
-from marketplace.trading import escrow, services, trades
-from marketplace.trading.models import Trade
-from marketplace.trading.schemas import BidCreateSchema, DeliverySchema, SaleRulesSchema
+from marketplace.errors import flatten, translated_params
+from marketplace.trading import prices, services
+from marketplace.trading.index import weekly
+from marketplace.trading.schemas import BidCreateSchema, SaleRulesSchema
 
 bp = Blueprint("trading", __name__)
 SELLERS = [OrgKind.PRODUCER, OrgKind.STATION]
 WRITERS = [Role.MANAGER, Role.OPERATOR]
 
 
-def _problem(err: Exception) -> str:
+def problem(err: Exception) -> str:
+    """A flash message for a refused form: the fields and why, or the domain rule's message."""
     if isinstance(err, ValidationError):
         fields = flatten(err.messages)
         return (
@@ -35,93 +37,106 @@ def _problem(err: Exception) -> str:
         )
     assert isinstance(err, DomainError)
     detail = ", ".join(f"{k}: {v}" for k, v in err.fields.items())
-    return gettext(err.message, **err.params) + (f"（{detail}）" if detail else "")
+    return gettext(err.message, **translated_params(err)) + (f"（{detail}）" if detail else "")
+
+
+def form_data(*skip: str) -> dict[str, str]:
+    """The submitted form without empty fields and the CSRF token, ready for a schema."""
+    return {
+        k: v.strip()
+        for k, v in request.form.items()
+        if v.strip() and k not in ("csrf_token", *skip)
+    }
+
+
+def attempt(work: Any, done: str, back: str) -> Any:
+    """Run a form's work in the request's transaction: commit and flash `done`, or roll back
+    and flash why; then go back to the page."""
+    try:
+        work()
+    except (ValidationError, DomainError) as err:
+        db.session.rollback()
+        flash(problem(err), "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(done)
+    return redirect(back)
 
 
 @bp.post("/lots/<int:lot_id>/sale")
 @access(kinds=SELLERS, roles=WRITERS)
 def set_sale(lot_id: int) -> Any:
-    form = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
+    form = form_data()
     if "deadline" in form:  # the page sends local time without a zone
-        local = datetime.fromisoformat(form["deadline"])
-        if local.tzinfo is None:
-            local = local.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
-        form["deadline"] = local.isoformat()
-    try:
-        services.set_sale(require_actor(), lot_id, SaleRulesSchema().load(form), now=utcnow())
-    except (ValidationError, DomainError, ValueError) as err:
-        db.session.rollback()
-        flash(_problem(err) if not isinstance(err, ValueError) else str(err), "danger")
-        return redirect(url_for("lots.detail", lot_id=lot_id))
-    db.session.commit()
-    flash(gettext("竞价规则已保存。"))
-    return redirect(url_for("lots.detail", lot_id=lot_id))
+        try:
+            local = datetime.fromisoformat(form["deadline"])
+        except ValueError:
+            form["deadline"] = "invalid"
+        else:
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+            form["deadline"] = local.isoformat()
+    return attempt(
+        lambda: services.set_sale(
+            require_actor(), lot_id, SaleRulesSchema().load(form), now=utcnow()
+        ),
+        gettext("竞价规则已保存。"),
+        url_for("lots.detail", lot_id=lot_id),
+    )
 
 
 @bp.post("/lots/<int:lot_id>/bid")
 @access(kinds=[OrgKind.RECYCLER], roles=WRITERS)
 def place_bid(lot_id: int) -> Any:
-    form = {k: v for k, v in request.form.items() if v and k != "csrf_token"}
-    try:
-        data = BidCreateSchema().load(form)
+    def work() -> None:
+        data = BidCreateSchema().load(form_data())
         services.place_bid(
             require_actor(), lot_id, data["amount_yuan_per_t"], data["max_yuan_per_t"], now=utcnow()
         )
-    except (ValidationError, DomainError) as err:
-        db.session.rollback()
-        flash(_problem(err), "danger")
-        return redirect(url_for("lots.detail", lot_id=lot_id))
-    db.session.commit()
-    flash(gettext("出价成功。"))
-    return redirect(url_for("lots.detail", lot_id=lot_id))
+
+    return attempt(work, gettext("出价成功。"), url_for("lots.detail", lot_id=lot_id))
 
 
-@bp.get("/trades")
+@bp.post("/lots/<int:lot_id>/bids/<int:bid_id>/<decision>")
+@access(kinds=SELLERS, roles=WRITERS)
+def decide_offer(lot_id: int, bid_id: int, decision: str) -> Any:
+    back = url_for("lots.detail", lot_id=lot_id)
+    if decision == "accept":
+        return attempt(
+            lambda: services.accept_offer(require_actor(), lot_id, bid_id, now=utcnow()),
+            gettext("已接受报价，成交已生成。"),
+            url_for("trading.my_trades"),
+        )
+    if decision == "reject":
+        return attempt(
+            lambda: services.reject_offer(require_actor(), lot_id, bid_id, now=utcnow()),
+            gettext("已拒绝该报价。"),
+            back,
+        )
+    flash(gettext("未知操作"), "danger")
+    return redirect(back)
+
+
+@bp.get("/bids")
+@access(kinds=[OrgKind.RECYCLER])
+def my_bids() -> Any:
+    return render_template("trading/bids.html", rows=services.my_bids(require_actor()))
+
+
+@bp.get("/price-index")
 @access()
-def my_trades() -> Any:
-    actor = require_actor()
-    stmt = sa.select(Trade).order_by(Trade.id.desc()).limit(200)
-    if not (actor.is_admin or actor.is_government):
-        stmt = stmt.where(sa.or_(Trade.buyer_id == actor.org_id, Trade.seller_id == actor.org_id))
-    bal = escrow.balances(actor.org_id)
+def price_index() -> Any:
+    """The weekly index of every grade that has traded, with a chart of the chosen grade."""
+    points = weekly(prices.cleared(None, current_app.config["TIMEZONE"]))
+    grades = sorted({p.grade for p in points})
+    chosen = request.args.get("grade") or (grades[0] if grades else None)
+    names = {
+        c.code: c for c in db.session.scalars(sa.select(Category).where(Category.code.in_(grades)))
+    }
     return render_template(
-        "trading/trades.html",
-        trades=db.session.scalars(stmt).all(),
-        balances=bal,
-        entries=escrow.entries(actor.org_id, limit=20),
+        "trading/price_index.html",
+        grades=grades,
+        names=names,
+        chosen=chosen if chosen in grades else None,
+        series=[p for p in points if p.grade == chosen],
     )
-
-
-@bp.post("/trades/<int:trade_id>/<step>")
-@access(kinds=[*SELLERS, OrgKind.RECYCLER, OrgKind.ADMIN], roles=WRITERS)
-def trade_step(trade_id: int, step: str) -> Any:
-    actor = require_actor()
-    try:
-        if step == "schedule":
-            trades.schedule_pickup(actor, trade_id, now=utcnow())
-        elif step == "picked-up":
-            trades.confirm_pickup(actor, trade_id, now=utcnow())
-        elif step == "delivered":
-            data = DeliverySchema().load(
-                {k: v for k, v in request.form.items() if v and k != "csrf_token"}
-            )
-            trades.confirm_delivery(
-                actor,
-                trade_id,
-                kg_to_grams(data["net_kg"]),
-                data["measured_moisture_pct"],
-                data["contract_moisture_pct"],
-                now=utcnow(),
-            )
-        elif step == "settle":
-            trades.settle(actor, trade_id, now=utcnow())
-        else:
-            flash(gettext("未知操作"), "danger")
-            return redirect(url_for("trading.my_trades"))
-    except (ValidationError, DomainError) as err:
-        db.session.rollback()
-        flash(_problem(err), "danger")
-        return redirect(url_for("trading.my_trades"))
-    db.session.commit()
-    flash(gettext("已更新。"))
-    return redirect(url_for("trading.my_trades"))

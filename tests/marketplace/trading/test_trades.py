@@ -53,7 +53,7 @@ def test_pickup_waits_for_funds_then_settles(client, producer, listed, buyers, a
 
     early = client.post(f"{path}/settle", headers=buyer.headers)
     assert early.status_code == 409
-    assert early.json["error"]["fields"] == {"status": "allowed: picked_up"}
+    assert early.json["error"]["fields"] == {"status": "allowed: cancelled, picked_up"}
     assert client.post(f"{path}/picked-up", headers=producer.headers).status_code == 200
     delivered = client.post(
         f"{path}/delivered",
