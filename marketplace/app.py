@@ -51,7 +51,7 @@ def configure(app: Flask, overrides: dict[str, Any]) -> None:
 
 def register_extensions(app: Flask) -> None:
     from marketplace.auth.loaders import install_loaders
-    from marketplace.jobs.runner import init_jobs
+    from marketplace.jobs.runner import init_jobs, init_ticker
 
     import_models()
     db.init_app(app)
@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: "UTC")
     init_api(app)
     init_jobs(app)
+    init_ticker(app)
     i18n.init_app(app)
 
 

@@ -38,6 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE_MAX": 100,
     "JSON_SORT_KEYS": False,
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    # Without a broker, the web process runs scheduled jobs itself (closing sales, settling);
+    # tests switch it off and drive the jobs directly.
+    "SCHEDULER_IN_PROCESS": True,
+    "SCHEDULER_TICK_S": 5,
     # How long a buyer may dispute a delivery before it settles by itself (hours).
     "DISPUTE_WINDOW_HOURS": 72,  # the largest evidence file (20 MB) plus form fields
 }

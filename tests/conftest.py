@@ -73,7 +73,12 @@ class IsolatedClient(FlaskClient):
 
 def make_app(url: str, instance: Path, **overrides: Any) -> Flask:
     """An app for tests: CSRF on (the real behaviour), fast but real password hashing."""
-    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test-secret"}
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "SCHEDULER_IN_PROCESS": False,  # tests run scheduled jobs directly, or start a ticker
+    }
     config.update(overrides)
     app = create_app(config)
     app.instance_path = str(instance)

@@ -6,6 +6,7 @@ needs no broker. Either way the job row records state and progress.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from flask import Flask, current_app
@@ -15,6 +16,12 @@ from core.db import db
 
 TASK_NAME = "huanlian.run_job"
 SCHEDULE_TASK = "huanlian.run_scheduled"
+# Jobs that run by themselves, and how often (seconds): Celery beat with a broker, the
+# in-process ticker without one.
+SCHEDULE: dict[str, float] = {
+    "trading.close_due": 60.0,
+    "trading.settle_due": 300.0,
+}
 
 
 def init_jobs(app: Flask) -> None:
@@ -55,21 +62,95 @@ def init_jobs(app: Flask) -> None:
         jobs.execute(job_id)
 
     @celery.task(name=SCHEDULE_TASK, shared=False)
-    def run_scheduled(name: str) -> None:
-        """Beat's entry: record a job row, then run it here (progress and result are kept)."""
-        row = jobs.create(name)
-        db.session.commit()
-        jobs.execute(row.id)
+    def run_scheduled_task(name: str) -> None:
+        """Beat's entry."""
+        run_scheduled(name)
 
     celery.conf.beat_schedule = {
-        "close-due-sales": {
-            "task": SCHEDULE_TASK,
-            "schedule": 60.0,
-            "args": ("trading.close_due",),
-        },
+        name: {"task": SCHEDULE_TASK, "schedule": every, "args": (name,)}
+        for name, every in SCHEDULE.items()
     }
 
     app.extensions["celery"] = celery
+
+
+def run_scheduled(name: str) -> None:
+    """Run one scheduled job here, recorded as a job row like any other; a run that found
+    nothing to do leaves no row, so the table holds the runs that changed something."""
+    row = jobs.create(name)
+    db.session.commit()
+    jobs.execute(row.id)
+    done = db.session.get(jobs.Job, row.id)
+    if (
+        done is not None
+        and done.state is jobs.JobState.SUCCEEDED
+        and not any(done.result.values() if done.result else ())
+    ):
+        db.session.delete(done)
+        db.session.commit()
+
+
+class Ticker:
+    """The scheduler of a process without a broker: a daemon thread that runs each job of
+    SCHEDULE when it is due. Every web worker has one; the scheduled jobs lock the rows they
+    change and skip what is already done, so two workers running them at once is harmless."""
+
+    def __init__(self, app: Flask, schedule: dict[str, float], tick: float = 5.0) -> None:
+        self.app, self.schedule, self.tick = app, dict(schedule), tick
+        self.next_run = dict.fromkeys(self.schedule, 0.0)
+        self.started = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def due(self, now: float) -> list[str]:
+        """The jobs due at monotonic time `now`; each is then next due one period later."""
+        names = [n for n, at in self.next_run.items() if at <= now]
+        for name in names:
+            self.next_run[name] = now + self.schedule[name]
+        return names
+
+    def run_due(self, now: float) -> list[str]:
+        names = self.due(now)
+        for name in names:
+            with self.app.app_context():
+                try:
+                    run_scheduled(name)
+                except Exception:  # keep ticking: the job row records what went wrong
+                    self.app.logger.exception("scheduled job %s failed", name)
+                finally:
+                    db.session.remove()
+        return names
+
+    def start(self) -> None:
+        with self._lock:
+            if self.started:
+                return
+            self.started = True
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.run_due(time.monotonic())
+                self._stop.wait(self.tick)
+
+        self._thread = threading.Thread(target=loop, name="huanlian-ticker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop ticking (after the job running now, if any)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def init_ticker(app: Flask) -> None:
+    """Without a broker, start the ticker with the first request the process serves (not at
+    import: `flask db upgrade` and other commands must not start background work)."""
+    if app.extensions.get("celery") is not None or not app.config["SCHEDULER_IN_PROCESS"]:
+        return
+    ticker = Ticker(app, SCHEDULE, tick=float(app.config["SCHEDULER_TICK_S"]))
+    app.extensions["ticker"] = ticker
+    app.before_request(ticker.start)
 
 
 def dispatch(job_id: int) -> None:

@@ -1,4 +1,4 @@
-"""`flask trading …`: operations on sales."""
+"""`flask trading …`: the scheduled work, for cron where no Celery beat runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from core.db import db
 from core.time import utcnow
-from marketplace.trading import services
+from marketplace.trading import services, trades
 
 trading_cli = AppGroup("trading", help="竞价与成交 / Sales and trades.")
 
@@ -18,3 +18,11 @@ def close_due() -> None:
     closed = services.close_due(now=utcnow())
     db.session.commit()
     click.echo(f"closed {len(closed)} sale(s): {closed}")
+
+
+@trading_cli.command("settle-due")
+def settle_due() -> None:
+    """Settle every delivered trade whose dispute window has passed without a dispute."""
+    settled = trades.settle_due(now=utcnow())
+    db.session.commit()
+    click.echo(f"settled {len(settled)} trade(s): {settled}")

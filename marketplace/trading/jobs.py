@@ -1,7 +1,9 @@
-"""Closing sales at their deadline happens by itself: a job, run every minute.
+"""Work that happens by itself on a schedule: closing sales at their deadline, and settling
+delivered trades whose dispute window has passed.
 
-With a broker, Celery beat sends `huanlian.run_job("trading.close_due")` each minute (see
-`marketplace.jobs.runner`); without one, `flask trading close-due` is the same work for cron.
+With a broker, Celery beat sends them (see `marketplace.jobs.runner.SCHEDULE`); without one the
+web process runs them on its own ticker; `flask trading close-due` / `settle-due` do the same
+work for cron.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from core.db import db
 from core.jobs import JobContext, job
 from core.time import utcnow
-from marketplace.trading import services
+from marketplace.trading import services, trades
 
 
 @job("trading.close_due")
@@ -20,3 +22,11 @@ def close_due(ctx: JobContext) -> dict[str, Any]:
     db.session.commit()  # a job owns its transaction; progress is written on its own connection
     ctx.progress(len(closed), len(closed), "closed")
     return {"closed": closed}
+
+
+@job("trading.settle_due")
+def settle_due(ctx: JobContext) -> dict[str, Any]:
+    settled = trades.settle_due(now=utcnow())
+    db.session.commit()
+    ctx.progress(len(settled), len(settled), "settled")
+    return {"settled": settled}

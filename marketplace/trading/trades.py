@@ -180,6 +180,8 @@ def settle(actor: Actor, trade_id: int, *, now: datetime) -> Trade:
     """The buyer accepts the delivery as weighed and pays (waiving a dispute)."""
     trade = lock_trade(actor, trade_id)
     _require_buyer(actor, trade)
+    if trade.status is TradeStatus.DISPUTED:
+        raise Conflict("争议处理中，结算等待争议了结", {"status": "disputed: settles with it"})
     advance(trade, TradeStatus.SETTLED)
     return settle_with(trade, 0, now=now, user_id=actor.user_id)
 
