@@ -24,6 +24,8 @@ def install_loaders(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(user_id: str) -> User | None:
+        if is_bearer_request():  # an explicit token speaks for itself, whatever cookie rides along
+            return None
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.is_active else None
 

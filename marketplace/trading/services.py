@@ -345,7 +345,7 @@ def sale_box(actor: Actor, lot: Lot) -> dict[str, Any]:
         names = dict(
             db.session.execute(
                 sa.select(Organization.id, Organization.legal_name).where(Organization.id.in_(ids))
-            ).tuples()
+            ).tuples().all()
         )
     return {"sale": sale, "state": sale_state(actor, sale), "bids": bids, "bidder_names": names}
 

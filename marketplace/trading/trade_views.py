@@ -40,7 +40,7 @@ def _names(ids: set[int]) -> dict[int, str]:
     rows = db.session.execute(
         sa.select(Organization.id, Organization.legal_name).where(Organization.id.in_(ids))
     )
-    return dict(rows.tuples())
+    return dict(rows.tuples().all())
 
 
 @bp.get("/trades")

@@ -105,7 +105,7 @@ def decide_offer(lot_id: int, bid_id: int, decision: str) -> Any:
         return attempt(
             lambda: services.accept_offer(require_actor(), lot_id, bid_id, now=utcnow()),
             gettext("已接受报价，成交已生成。"),
-            url_for("trading.my_trades"),
+            url_for("trade_pages.my_trades"),
         )
     if decision == "reject":
         return attempt(

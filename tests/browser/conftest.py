@@ -48,7 +48,8 @@ def buffered(wsgi_app):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The app behind the live server, for tests that prepare data (another user, a token)."""
     from core.storage import LocalFolderStore
     from core.time import utcnow
     from marketplace.seed.market import seed_market
@@ -64,7 +65,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         seed_market(LocalFolderStore(folder / "evidence"), now=utcnow(), lots_per_stream=(1, 2))
         db.session.commit()
         db.engine.dispose()
-    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: object) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, buffered(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -202,3 +202,11 @@ def test_short_password_is_refused() -> None:
     with pytest.raises(Invalid) as err:
         auth.hash_password("short")
     assert "password" in err.value.fields
+
+
+def test_a_bearer_token_speaks_for_its_user_even_beside_a_session_cookie(client) -> None:
+    signed_in, token_owner = make_user(), make_user()
+    login(client, signed_in.username)
+    me = client.get("/api/v1/me", headers=bearer(token_owner)).json
+    assert me["username"] == token_owner.username
+    assert client.get("/api/v1/me").json["username"] == signed_in.username
