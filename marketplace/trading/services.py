@@ -98,6 +98,12 @@ def _buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
     )
 
 
+def buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
+    """A recycler's eligibility facts (licence, sites, radius, remaining capacity), or None
+    without a licence on file; service requests for disposal check contractors with them too."""
+    return _buyer_facts(org_id, now)
+
+
 def _lot_facts(lot: Lot) -> LotFacts:
     from marketplace.lots.services import current_version
 
