@@ -201,7 +201,8 @@ def _standing(ids: list[int]) -> dict[int, tuple[int, int]]:
     return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
 
-def _facts(request: ServiceRequest) -> LotFacts:
+def request_facts(request: ServiceRequest) -> LotFacts:
+    """A request as eligibility facts: its grade, HW codes, site and quantity."""
     return LotFacts(
         family=request.category.family_code,
         grade=request.category.code,
@@ -216,7 +217,7 @@ def licence_refusal(actor: Actor, request: ServiceRequest, *, now: datetime) -> 
     """Why a recycler may not quote on a disposal request (None when it may, or not disposal)."""
     if request.kind is not ServiceKind.DISPOSAL or actor.org_kind is not OrgKind.RECYCLER:
         return None
-    return refusal(_facts(request), buyer_facts(actor.org_id, now))
+    return refusal(request_facts(request), buyer_facts(actor.org_id, now))
 
 
 def _views(actor: Actor, requests: list[ServiceRequest], now: datetime) -> list[RequestView]:
@@ -260,7 +261,7 @@ def open_for(actor: Actor, *, now: datetime) -> list[RequestView]:
     )
     if kind is ServiceKind.DISPOSAL:
         facts = buyer_facts(actor.org_id, now)
-        requests = [r for r in requests if refusal(_facts(r), facts) is None]
+        requests = [r for r in requests if refusal(request_facts(r), facts) is None]
     return _views(actor, requests, now)
 
 
