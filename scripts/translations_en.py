@@ -349,7 +349,7 @@ EN = {
     "已取消": "cancelled",
     "争议中": "disputed",
     # service tenders (服务询价 / reverse auctions for services)
-    "服务询价": "Service tenders",
+    "服务询价": "Tenders",
     "征集报价中": "open for quotes",
     "已定标": "awarded",
     "已完成": "completed",
@@ -360,6 +360,7 @@ EN = {
     "一口价（总价）": "lump sum (total)",
     "/吨": "/t",
     "总价": "total",
+    "总价（元）": "Total (CNY)",
     "暂无评价": "no rating yet",
     "服务需求": "Service request",
     "发布于": "published",

@@ -53,6 +53,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from core.time import utcnow
     from marketplace.seed.market import seed_market
     from marketplace.seed.services import seed_demo
+    from marketplace.seed.tenders import seed_tenders
 
     folder = tmp_path_factory.mktemp("live")
     app = make_app(
@@ -62,6 +63,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         seed_demo()
         seed_market(LocalFolderStore(folder / "evidence"), now=utcnow(), lots_per_stream=(1, 2))
+        seed_tenders(now=utcnow())
         db.session.commit()
         db.engine.dispose()
     server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
