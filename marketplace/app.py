@@ -74,6 +74,7 @@ MODEL_MODULES = (
     "marketplace.profiles.models",
     "marketplace.lots.models",
     "marketplace.trading.models",
+    "marketplace.tenders.models",
     "station.models",
 )
 
@@ -96,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.lots import wanted_api
     from marketplace.orgs import api as orgs_api
     from marketplace.orgs import views as orgs_views
+    from marketplace.tenders import api as tenders_api
+    from marketplace.tenders import views as tenders_views
     from marketplace.trading import api as trading_api
     from marketplace.trading import trade_views, trades_api
     from marketplace.trading import views as trading_views
@@ -107,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orgs_views.bp)
     app.register_blueprint(trading_views.bp)
     app.register_blueprint(trade_views.bp)
+    app.register_blueprint(tenders_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -117,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
         wanted_api.blp,
         trading_api.blp,
         trades_api.blp,
+        tenders_api.blp,
     ):
         api.register_blueprint(blp)
 

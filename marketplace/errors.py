@@ -115,12 +115,18 @@ STATE_LABELS = {
 STATE_PARAMS = ("status", "current", "target")
 
 
-def translated_params(err: DomainError) -> dict[str, Any]:
-    """The message parameters, with lifecycle state codes replaced by their translated names."""
+def _params(err: DomainError) -> dict[str, Any]:
+    # A feature whose states are named differently (service requests: 流标) attaches its own.
+    labels = getattr(err, "state_labels", STATE_LABELS)
     return {
-        k: gettext(STATE_LABELS[v]) if k in STATE_PARAMS and v in STATE_LABELS else v
+        k: gettext(labels[v]) if k in STATE_PARAMS and v in labels else v
         for k, v in err.params.items()
     }
+
+
+def translated(err: DomainError) -> str:
+    """The error's message in the user's language, with quoted states named, not coded."""
+    return gettext(err.message, **_params(err))
 
 
 def handle_domain_error(err: DomainError) -> Any:
@@ -138,7 +144,7 @@ def handle_domain_error(err: DomainError) -> Any:
     if isinstance(err, Unauthorized) and not wants_json():
         return redirect(url_for("auth.login"))
     headers = {"Retry-After": str(err.retry_after)} if isinstance(err, TooManyRequests) else None
-    message = gettext(err.message, **translated_params(err))
+    message = translated(err)
     return _respond(err.status, err.code, message, err.fields, headers)
 
 

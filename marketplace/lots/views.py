@@ -16,7 +16,7 @@ from core.errors import DomainError
 from core.models import Site
 from core.time import utcnow
 from marketplace.access import access, require_actor
-from marketplace.errors import flatten, translated_params
+from marketplace.errors import flatten, translated
 from marketplace.lots import forms, search, services, tabular, wanted
 from marketplace.lots.models import EvidenceKind, Form, Lot, QuantityBasis
 from marketplace.lots.properties import SPECS, Source
@@ -53,7 +53,7 @@ def _errors(err: Exception) -> dict[str, str]:
     if isinstance(err, ValidationError):
         return flatten(err.messages)
     assert isinstance(err, DomainError)
-    return err.fields or {"_": gettext(err.message, **translated_params(err))}
+    return err.fields or {"_": translated(err)}
 
 
 @bp.get("/lots/mine")
@@ -142,7 +142,7 @@ def _change_status(lot_id: int, change: Any) -> Any:
         change(require_actor(), lot_id, now=utcnow())
     except DomainError as err:
         db.session.rollback()
-        flash(gettext(err.message, **translated_params(err)), "danger")
+        flash(translated(err), "danger")
         return redirect(url_for("lots.detail", lot_id=lot_id))
     db.session.commit()
     return redirect(url_for("lots.detail", lot_id=lot_id))
@@ -187,11 +187,7 @@ def upload(lot_id: int) -> Any:
         )
     except (DomainError, ValueError) as err:
         db.session.rollback()
-        message = (
-            gettext(err.message, **translated_params(err))
-            if isinstance(err, DomainError)
-            else str(err)
-        )
+        message = translated(err) if isinstance(err, DomainError) else str(err)
         flash(message, "danger")
         return redirect(url_for("lots.detail", lot_id=lot_id)), 303
     db.session.commit()
@@ -215,7 +211,7 @@ def bulk_import() -> Any:
             "lots/mine.html",
             page=page,
             import_errors=err.fields,
-            import_message=gettext(err.message, **translated_params(err)),
+            import_message=translated(err),
         ), 422
     db.session.commit()
     flash(gettext("已导入 %(n)s 个批次（草稿）。", n=len(lots)))
@@ -345,7 +341,7 @@ def wanted_answer(wanted_id: int) -> Any:
         )
     except DomainError as err:
         db.session.rollback()
-        flash(gettext(err.message, **translated_params(err)), "danger")
+        flash(translated(err), "danger")
         return redirect(url_for("lots.wanted_list"))
     db.session.commit()
     flash(gettext("已应答。"))

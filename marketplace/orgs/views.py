@@ -14,7 +14,7 @@ from core.enums import Role
 from core.errors import DomainError
 from core.models import Site
 from marketplace.access import access, require_actor
-from marketplace.errors import flatten, translated_params
+from marketplace.errors import flatten, translated
 from marketplace.orgs import services
 from marketplace.orgs.schemas import SiteSchema
 
@@ -50,7 +50,7 @@ def add_site() -> Any:
         return _page(flatten(err.messages), 422)
     except DomainError as err:
         db.session.rollback()
-        return _page(err.fields or {"_": gettext(err.message, **translated_params(err))}, 422)
+        return _page(err.fields or {"_": translated(err)}, 422)
     db.session.commit()
     flash(gettext("场地已添加。"))
     return redirect(url_for("orgs.sites"))

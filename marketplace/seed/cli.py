@@ -11,6 +11,7 @@ from core.time import utcnow
 from marketplace.lots.store import evidence_store
 from marketplace.seed import services
 from marketplace.seed.market import seed_market
+from marketplace.seed.tenders import seed_tenders
 
 seed_cli = AppGroup("seed", help="初始化数据 / Seed data.")
 
@@ -28,18 +29,25 @@ def reference() -> None:
 
 
 @seed_cli.command("demo")
-@click.option("--market/--no-market", default=True, help="also list demo lots with evidence")
+@click.option(
+    "--market/--no-market",
+    default=True,
+    help="also list demo lots with evidence, and service requests with quotes",
+)
 def demo(market: bool) -> None:
     """Build the demo cluster in Dongguan with one user per role, and its market (idempotent)."""
     try:
         counts = services.seed_demo()
         lots = seed_market(evidence_store(), now=utcnow()) if market else 0
+        tenders = seed_tenders(now=utcnow()) if market else 0
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
     db.session.commit()
     if lots:
         click.echo(f"demo market: {lots} lots")
+    if tenders:
+        click.echo(f"demo service requests: {tenders}")
     if not counts:
         click.echo("demo cluster already present; nothing to do")
         return

@@ -101,6 +101,12 @@ def _buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
     )
 
 
+def buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
+    """A recycler's eligibility facts (licence, sites, radius, remaining capacity), or None
+    without a licence on file; service requests for disposal check contractors with them too."""
+    return _buyer_facts(org_id, now)
+
+
 def _lot_facts(lot: Lot) -> LotFacts:
     from marketplace.lots.services import current_version
 
@@ -345,7 +351,9 @@ def sale_box(actor: Actor, lot: Lot) -> dict[str, Any]:
         names = dict(
             db.session.execute(
                 sa.select(Organization.id, Organization.legal_name).where(Organization.id.in_(ids))
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
     return {"sale": sale, "state": sale_state(actor, sale), "bids": bids, "bidder_names": names}
 

@@ -18,7 +18,7 @@ from core.enums import OrgKind, Role
 from core.errors import DomainError
 from core.time import utcnow
 from marketplace.access import access, require_actor
-from marketplace.errors import flatten, translated_params
+from marketplace.errors import flatten, translated
 from marketplace.trading import prices, services
 from marketplace.trading.index import weekly
 from marketplace.trading.schemas import BidCreateSchema, SaleRulesSchema
@@ -37,7 +37,7 @@ def problem(err: Exception) -> str:
         )
     assert isinstance(err, DomainError)
     detail = ", ".join(f"{k}: {v}" for k, v in err.fields.items())
-    return gettext(err.message, **translated_params(err)) + (f"（{detail}）" if detail else "")
+    return translated(err) + (f"（{detail}）" if detail else "")
 
 
 def form_data(*skip: str) -> dict[str, str]:

@@ -54,6 +54,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> object:
     from core.time import utcnow
     from marketplace.seed.market import seed_market
     from marketplace.seed.services import seed_demo
+    from marketplace.seed.tenders import seed_tenders
 
     folder = tmp_path_factory.mktemp("live")
     app = make_app(
@@ -63,6 +64,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> object:
     with app.app_context():
         seed_demo()
         seed_market(LocalFolderStore(folder / "evidence"), now=utcnow(), lots_per_stream=(1, 2))
+        seed_tenders(now=utcnow())
         db.session.commit()
         db.engine.dispose()
     return app

@@ -132,6 +132,26 @@ EXPECTED: dict[str, object] = {
     "wanted_api.create_wanted": {"recycler"},
     "wanted_api.close_wanted": {"recycler"},
     "wanted_api.answer_wanted": SELLERS,
+    "tenders_api.list_requests": SIGNED_IN,
+    "tenders_api.create_request": SELLERS,
+    "tenders_api.get_request": SIGNED_IN,
+    "tenders_api.ranked_quotes": SIGNED_IN,
+    # Requesters may call it so that quoting on one's own request is refused by name (409).
+    "tenders_api.submit_quote": SELLERS | {"logistics", "recycler"},
+    "tenders_api.my_quote_history": {"logistics", "recycler"},
+    "tenders_api.choose_quote": SELLERS,
+    "tenders_api.cancel_request": SELLERS,
+    "tenders_api.complete_service": SELLERS,
+    "tenders_api.rate_service": SELLERS,
+    "tenders_api.provider_rating": SIGNED_IN,
+    "tenders.index": SIGNED_IN,
+    "tenders.my_quotes": {"logistics", "recycler"},
+    "tenders.create": SELLERS,
+    "tenders.detail": SIGNED_IN,
+    "tenders.quote": SELLERS | {"logistics", "recycler"},
+    "tenders.award": SELLERS,
+    "tenders.cancel": SELLERS,
+    "tenders.complete": SELLERS,
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),
@@ -172,6 +192,7 @@ def fill(rule, org_id: int) -> str:
         "bid_id": 999_999,
         "dispute_id": 999_999,
         "decision": "accept",
+        "request_id": 999_999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

@@ -177,12 +177,13 @@ def test_due_sales_close_by_job_and_cli(app, client, producer, listed, buyers) -
     assert "closed 0 sale(s)" in output
 
 
-def test_celery_beat_closes_sales_every_minute(monkeypatch) -> None:
+def test_celery_beat_closes_sales_every_minute_and_settles_due_trades(monkeypatch) -> None:
     from marketplace import create_app
 
     monkeypatch.setenv("SECRET_KEY", "k")
     celery = create_app({"BROKER_URL": "redis://127.0.0.1:6379/15"}).extensions["celery"]
-    entry = celery.conf.beat_schedule["close-due-sales"]
-    assert entry["schedule"] == 60.0
-    assert entry["args"] == ("trading.close_due",)
-    assert entry["task"] in celery.tasks
+    close = celery.conf.beat_schedule["trading.close_due"]
+    assert close["schedule"] == 60.0
+    assert close["args"] == ("trading.close_due",)
+    assert close["task"] in celery.tasks
+    assert celery.conf.beat_schedule["trading.settle_due"]["args"] == ("trading.settle_due",)
