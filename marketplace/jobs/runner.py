@@ -20,7 +20,8 @@ SCHEDULE_TASK = "huanlian.run_scheduled"
 def init_jobs(app: Flask) -> None:
     """Create the Celery app when a broker is configured and keep it in `app.extensions`."""
     import marketplace.jobs.builtin
-    import marketplace.trading.jobs  # noqa: F401  (both register jobs)
+    import marketplace.notify.jobs
+    import marketplace.trading.jobs  # noqa: F401  (all register jobs)
 
     broker = app.config.get("BROKER_URL")
     if not broker:
@@ -67,6 +68,7 @@ def init_jobs(app: Flask) -> None:
             "schedule": 60.0,
             "args": ("trading.close_due",),
         },
+        "notify": {"task": SCHEDULE_TASK, "schedule": 30.0, "args": ("notify.deliver_due",)},
     }
 
     app.extensions["celery"] = celery
