@@ -32,9 +32,13 @@ from marketplace.notify.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from marketplace.notify.services import publish
 from marketplace.notify.webhooks import policy, secret_of
 
 log = logging.getLogger(__name__)
+DISABLED_MESSAGE = N_(
+    "回调地址 %(url)s 连续 %(n)d 次投递失败，已停用；修复后请在回调设置中重新启用。"
+)
 
 
 @dataclass
@@ -132,8 +136,6 @@ def _after_attempt(
 
 
 def _disable(endpoint: WebhookEndpoint, now: datetime) -> None:
-    from marketplace.notify.services import publish
-
     endpoint.active, endpoint.disabled_at = False, now
     log.warning(
         "webhook endpoint %s disabled after %s failures", endpoint.id, endpoint.consecutive_failures
@@ -141,9 +143,7 @@ def _disable(endpoint: WebhookEndpoint, now: datetime) -> None:
     publish(
         "webhook.disabled",
         [endpoint.organization_id],
-        message=N_(
-            "回调地址 %(url)s 连续 %(n)d 次投递失败，已停用；修复后请在回调设置中重新启用。"
-        ),
+        message=DISABLED_MESSAGE,
         params={"url": endpoint.url, "n": endpoint.consecutive_failures},
         link=f"/webhooks/{endpoint.id}",
         now=now,

@@ -11,7 +11,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from flask_babel import force_locale
@@ -75,7 +75,7 @@ def compose(row: EmailMessage, user: User, base_url: str, sender: str) -> MimeMe
     msg["From"] = sender
     msg["To"] = row.to_address
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
     msg.set_content("\n".join(lines), charset="utf-8")
     return msg
 

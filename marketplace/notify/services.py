@@ -200,7 +200,7 @@ def _insert_ignoring_duplicates() -> Any:
     """INSERT … ON CONFLICT DO NOTHING on either backend: two tabs marking the same
     notification read at once both succeed."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(NotificationRead).on_conflict_do_nothing()
+    return dialect.insert(NotificationRead.__table__).on_conflict_do_nothing()
 
 
 def mark_read(actor: Actor, notification_id: int, *, now: datetime) -> Notification:
@@ -223,10 +223,13 @@ def mark_all_read(actor: Actor, *, now: datetime) -> int:
         sa.literal(actor.user_id),
         sa.literal(now, type_=NotificationRead.read_at.type),
     ).where(Notification.organization_id == actor.org_id, ~_read_exists(actor.user_id))
-    result = db.session.execute(
-        _insert_ignoring_duplicates().from_select(["notification_id", "user_id", "read_at"], unread)
+    # RETURNING rather than rowcount: psycopg reports -1 for INSERT … SELECT through SQLAlchemy.
+    inserted = db.session.execute(
+        _insert_ignoring_duplicates()
+        .from_select(["notification_id", "user_id", "read_at"], unread)
+        .returning(NotificationRead.__table__.c.notification_id)
     )
-    return max(result.rowcount or 0, 0)
+    return len(inserted.all())
 
 
 def update_settings(user: User, *, email: str | None, notify_email: bool) -> User:
