@@ -437,4 +437,5 @@ EN = {
     "订阅的事件": "Events",
     "接收地址": "Receiving URL",
     "登记": "Register",
+    "确认删除（连同投递记录）": "Really delete (with its delivery log)",
 }

@@ -16,6 +16,7 @@ from core.time import utcnow
 from marketplace.access import access, current_actor, require_actor
 from marketplace.errors import flatten
 from marketplace.notify import services
+from marketplace.notify.events import EVENTS
 from marketplace.notify.render import render
 from marketplace.notify.schemas import NotificationSettingsSchema
 from marketplace.pagination import paginate
@@ -54,7 +55,11 @@ def notifications() -> Any:
     page = paginate(services.notifications_query(actor, unread_only=unread_only), page_no, PER_PAGE)
     read = services.read_ids(actor.user_id, (n.id for n in page["items"]))
     return render_template(
-        "notify/notifications.html", page=page, read=read, unread_only=unread_only
+        "notify/notifications.html",
+        page=page,
+        read=read,
+        unread_only=unread_only,
+        labels={e.name: e.label for e in EVENTS.values()},
     )
 
 

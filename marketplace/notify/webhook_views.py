@@ -18,6 +18,7 @@ from marketplace.errors import flatten
 from marketplace.notify import webhooks
 from marketplace.notify.events import subscribable
 from marketplace.notify.schemas import WebhookCreateSchema
+from marketplace.notify.webhooks_api import no_store
 from marketplace.pagination import paginate
 
 bp = Blueprint("webhooks", __name__)
@@ -68,6 +69,7 @@ def create() -> Any:
         text = gettext(err.message, **err.params)
         return _list_page({k: text for k in err.fields} or {"_": text}, err.status)
     db.session.commit()
+    no_store()
     # Rendered, not redirected: the secret must not travel through the session cookie.
     return _list_page({}, 201, created={"endpoint": endpoint, "secret": secret})
 
@@ -131,6 +133,7 @@ def set_active(endpoint_id: int) -> Any:
 def rotate(endpoint_id: int) -> Any:
     _, secret = webhooks.rotate_secret(require_actor(), endpoint_id)
     db.session.commit()
+    no_store()
     return _detail_page(endpoint_id, secret=secret)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, after_this_request
 from flask_smorest import Blueprint
 
 from core.db import db
@@ -28,6 +29,15 @@ blp = Blueprint(
 MANAGERS = [Role.MANAGER]
 
 
+def no_store() -> None:
+    """Mark the current response uncacheable: it carries a secret shown only once."""
+
+    @after_this_request
+    def header(response: Response) -> Response:
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
 @blp.route("", methods=["GET"])
 @access(roles=MANAGERS)
 @blp.response(200, WebhookSchema(many=True))
@@ -44,6 +54,7 @@ def create_webhook(data: dict[str, Any]) -> Any:
     """Register an endpoint; the signing secret is in this response only."""
     endpoint, secret = webhooks.create_endpoint(require_actor(), data, now=utcnow())
     db.session.commit()
+    no_store()
     endpoint.secret = secret  # transient: dumped once, never stored
     return endpoint
 
@@ -84,6 +95,7 @@ def rotate_secret(endpoint_id: int) -> Any:
     """A new signing secret (in this response only); the old one stops at once."""
     endpoint, secret = webhooks.rotate_secret(require_actor(), endpoint_id)
     db.session.commit()
+    no_store()
     endpoint.secret = secret
     return endpoint
 

@@ -17,6 +17,7 @@ HOOK = {"url": "https://93.184.216.34/huanlian", "events": ["trade.awarded"], "d
 def test_register_shows_the_secret_once_and_stores_only_a_salt(client, manager) -> None:
     created = client.post("/api/v1/webhooks", json=HOOK, headers=manager.headers)
     assert created.status_code == 201
+    assert created.headers["Cache-Control"] == "no-store"
     body = created.json
     assert body["secret"].startswith("whsec_")
     assert len(body["secret"]) > 40
