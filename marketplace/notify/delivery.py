@@ -1,10 +1,14 @@
 """Sending what is due: webhook deliveries and e-mails, each row in its own transaction.
 
-Safe with several workers at once: each row is claimed with `SELECT … FOR UPDATE SKIP LOCKED`
-on PostgreSQL (another worker skips it and takes the next), held while it is sent, and
-updated and committed with its attempt. SQLite has no row locks and serialises writers, so
-there the claim is a plain SELECT. A worker that dies mid-send rolls back: the row is due
-again, so a receiver may see a delivery twice — the `X-Huanlian-Delivery` id lets it tell.
+Safe with several workers at once. On PostgreSQL each row is claimed with `SELECT … FOR UPDATE
+SKIP LOCKED` (another worker skips it and takes the next) and stays locked while it is sent
+and until its attempt is committed. SQLite has no row locks (the claim is a plain SELECT) and
+serialises writers. Counters (a delivery's failures, an endpoint's failures in a row) are
+incremented in the database with UPDATE … RETURNING, so two workers sending to one endpoint
+never lose a count.
+
+Delivery is at least once: a worker that dies mid-send leaves the row due, and a receiver may
+see it twice — the `X-Huanlian-Delivery` id lets it tell.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage as MimeMessage
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +44,9 @@ log = logging.getLogger(__name__)
 DISABLED_MESSAGE = N_(
     "回调地址 %(url)s 连续 %(n)d 次投递失败，已停用；修复后请在回调设置中重新启用。"
 )
+DELIVERIES = WebhookDelivery.__table__
+ENDPOINTS = WebhookEndpoint.__table__
+EMAILS = EmailMessage.__table__
 
 
 @dataclass
@@ -57,6 +65,19 @@ class Report:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What a send needs, read before the send so no lazy load happens after it."""
+
+    delivery_id: int
+    public_id: str
+    event: str
+    body: bytes
+    endpoint_id: int
+    url: str
+    secret: str
+
+
 def _claim(model: Any, now: datetime, extra: tuple[Any, ...] = ()) -> Any:
     stmt = (
         sa.select(model)
@@ -68,35 +89,23 @@ def _claim(model: Any, now: datetime, extra: tuple[Any, ...] = ()) -> Any:
     return db.session.scalars(stmt).first()
 
 
-def _headers(delivery: WebhookDelivery, secret: str, body: bytes, now: datetime) -> dict[str, str]:
-    return {
-        "X-Huanlian-Event": delivery.event,
-        "X-Huanlian-Delivery": delivery.public_id,
-        signing.HEADER: signing.header_value(secret, int(now.timestamp()), body),
-    }
-
-
-def _attempt_webhook(delivery: WebhookDelivery, now: datetime) -> sender.Outcome:
-    endpoint = delivery.endpoint
-    body = delivery.body.encode()
+def _send(job: _Job, now: datetime) -> sender.Outcome:
     try:
-        target = addresses.check_url(endpoint.url, policy())
+        target = addresses.check_url(job.url, policy())
     except Invalid as err:  # the name now resolves somewhere it may not go
         return sender.Outcome(None, f"refused: {err.fields.get('url', err.message)}", 0)
-    return sender.post(
-        target,
-        body,
-        _headers(delivery, secret_of(endpoint), body, now),
-        float(current_app.config["WEBHOOK_TIMEOUT_S"]),
-    )
+    headers = {
+        "X-Huanlian-Event": job.event,
+        "X-Huanlian-Delivery": job.public_id,
+        signing.HEADER: signing.header_value(job.secret, int(now.timestamp()), job.body),
+    }
+    return sender.post(target, job.body, headers, float(current_app.config["WEBHOOK_TIMEOUT_S"]))
 
 
-def _after_attempt(
-    delivery: WebhookDelivery, outcome: sender.Outcome, now: datetime, report: Report
-) -> None:
-    db.session.add(
-        WebhookAttempt(
-            delivery_id=delivery.id,
+def _record(job: _Job, outcome: sender.Outcome, now: datetime, report: Report) -> None:
+    db.session.execute(
+        sa.insert(WebhookAttempt.__table__).values(
+            delivery_id=job.delivery_id,
             at=now,
             status_code=outcome.status_code,
             error=outcome.error[:300],
@@ -104,100 +113,127 @@ def _after_attempt(
             response_excerpt=outcome.response_excerpt,
         )
     )
-    # The endpoint row is locked only now, briefly, for its failure counter.
-    endpoint = db.session.scalar(
-        sa.select(WebhookEndpoint)
-        .where(WebhookEndpoint.id == delivery.endpoint_id)
-        .with_for_update()
-    )
-    assert endpoint is not None
+    this = DELIVERIES.c.id == job.delivery_id
+    endpoint = ENDPOINTS.c.id == job.endpoint_id
     if outcome.ok:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-            OutboxStatus.SUCCEEDED,
-            now,
-            None,
+        db.session.execute(
+            sa.update(DELIVERIES)
+            .where(this)
+            .values(status=OutboxStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None)
         )
-        endpoint.consecutive_failures = 0
+        db.session.execute(sa.update(ENDPOINTS).where(endpoint).values(consecutive_failures=0))
         report.delivered += 1
         return
-    delivery.failures += 1
-    retry_at = backoff.next_attempt(delivery.failures, now)
+    failures = db.session.execute(
+        sa.update(DELIVERIES)
+        .where(this)
+        .values(failures=DELIVERIES.c.failures + 1)
+        .returning(DELIVERIES.c.failures)
+    ).scalar_one()
+    retry_at = backoff.next_attempt(failures, now)
     if retry_at is None:
-        delivery.status, delivery.next_attempt_at = OutboxStatus.FAILED, None
+        values: dict[str, Any] = {"status": OutboxStatus.FAILED, "next_attempt_at": None}
         report.failed += 1
     else:
-        delivery.next_attempt_at = retry_at
+        values = {"next_attempt_at": retry_at}
         report.retrying += 1
-    endpoint.consecutive_failures += 1
-    limit = int(current_app.config["WEBHOOK_DISABLE_AFTER"])
-    if endpoint.active and endpoint.consecutive_failures >= limit:
-        _disable(endpoint, now)
-        report.disabled.append(endpoint.id)
+    db.session.execute(sa.update(DELIVERIES).where(this).values(**values))
+    in_a_row, active = db.session.execute(
+        sa.update(ENDPOINTS)
+        .where(endpoint)
+        .values(consecutive_failures=ENDPOINTS.c.consecutive_failures + 1)
+        .returning(ENDPOINTS.c.consecutive_failures, ENDPOINTS.c.active)
+    ).one()
+    if active and in_a_row >= int(current_app.config["WEBHOOK_DISABLE_AFTER"]):
+        _disable(job.endpoint_id, job.url, in_a_row, now)
+        report.disabled.append(job.endpoint_id)
 
 
-def _disable(endpoint: WebhookEndpoint, now: datetime) -> None:
-    endpoint.active, endpoint.disabled_at = False, now
-    log.warning(
-        "webhook endpoint %s disabled after %s failures", endpoint.id, endpoint.consecutive_failures
-    )
+def _disable(endpoint_id: int, url: str, in_a_row: int, now: datetime) -> None:
+    """Switch the endpoint off and tell its organisation (in the app and by e-mail)."""
+    org_id = db.session.execute(
+        sa.update(ENDPOINTS)
+        .where(ENDPOINTS.c.id == endpoint_id)
+        .values(active=False, disabled_at=now)
+        .returning(ENDPOINTS.c.organization_id)
+    ).scalar_one()
+    log.warning("webhook endpoint %s disabled after %s failures in a row", endpoint_id, in_a_row)
     publish(
         "webhook.disabled",
-        [endpoint.organization_id],
+        [org_id],
         message=DISABLED_MESSAGE,
-        params={"url": endpoint.url, "n": endpoint.consecutive_failures},
-        link=f"/webhooks/{endpoint.id}",
+        params={"url": url, "n": in_a_row},
+        link=f"/webhooks/{endpoint_id}",
         now=now,
     )
 
 
 def deliver_one_webhook(now: datetime, report: Report) -> bool:
     """Claim, send and record one due delivery; False when nothing is due."""
-    delivery = _claim(
-        WebhookDelivery,
-        now,
-        extra=(
-            WebhookDelivery.endpoint_id.in_(
-                sa.select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True))
-            ),
-        ),
-    )
+    active = sa.select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True))
+    delivery = _claim(WebhookDelivery, now, extra=(WebhookDelivery.endpoint_id.in_(active),))
     if delivery is None:
         db.session.rollback()
         return False
-    outcome = _attempt_webhook(delivery, now)
-    _after_attempt(delivery, outcome, now, report)
+    endpoint = delivery.endpoint
+    job = _Job(
+        delivery.id,
+        delivery.public_id,
+        delivery.event,
+        delivery.body.encode(),
+        endpoint.id,
+        endpoint.url,
+        secret_of(endpoint),
+    )
+    outcome = _send(job, now)
+    _record(job, outcome, now, report)
     db.session.commit()
     return True
 
 
 def send_one_email(now: datetime, report: Report) -> bool:
     """Claim, send and record one due e-mail; False when nothing is due."""
-    message = _claim(EmailMessage, now)
-    if message is None:
+    row = _claim(EmailMessage, now)
+    if row is None:
         db.session.rollback()
         return False
-    user = db.session.get(User, message.user_id)
-    assert user is not None
+    row_id = row.id
     try:
         config = mailer.settings(current_app.config)
-        mailer.send(config, mailer.compose(message, user, config.base_url, config.sender))
+        user = db.session.get(User, row.user_id)
+        assert user is not None
+        message: MimeMessage | None = mailer.compose(row, user, config.base_url, config.sender)
     except mailer.MailError as exc:
-        message.failures += 1
-        message.last_error = str(exc)[:300]
-        retry_at = backoff.next_attempt(message.failures, now)
-        if retry_at is None:
-            message.status, message.next_attempt_at = OutboxStatus.FAILED, None
-            report.email_failed += 1
-        else:
-            message.next_attempt_at = retry_at
-            report.email_retrying += 1
-    else:
-        message.status, message.sent_at, message.next_attempt_at = (
-            OutboxStatus.SUCCEEDED,
-            now,
-            None,
+        message, error = None, str(exc)
+    if message is not None:
+        try:
+            mailer.send(config, message)
+            error = ""
+        except mailer.MailError as exc:
+            error = str(exc)
+    this = EMAILS.c.id == row_id
+    if not error:
+        db.session.execute(
+            sa.update(EMAILS)
+            .where(this)
+            .values(status=OutboxStatus.SUCCEEDED, sent_at=now, next_attempt_at=None)
         )
         report.emailed += 1
+    else:
+        failures = db.session.execute(
+            sa.update(EMAILS)
+            .where(this)
+            .values(failures=EMAILS.c.failures + 1, last_error=error[:300])
+            .returning(EMAILS.c.failures)
+        ).scalar_one()
+        retry_at = backoff.next_attempt(failures, now)
+        if retry_at is None:
+            values: dict[str, Any] = {"status": OutboxStatus.FAILED, "next_attempt_at": None}
+            report.email_failed += 1
+        else:
+            values = {"next_attempt_at": retry_at}
+            report.email_retrying += 1
+        db.session.execute(sa.update(EMAILS).where(this).values(**values))
     db.session.commit()
     return True
 

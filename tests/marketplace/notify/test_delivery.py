@@ -231,6 +231,12 @@ def test_ping_and_redeliver(webhook_app, client, manager, receiver_factory):
     assert second.verified
     [row] = deliveries()
     assert [a.status_code for a in row.attempts] == [200, 200]
+    # removing the endpoint removes its log with it
+    assert (
+        client.delete(f"/api/v1/webhooks/{hook['id']}", headers=manager.headers).status_code == 204
+    )
+    assert deliveries() == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookAttempt)) == 0
 
 
 def test_rotated_secret_signs_from_then_on(webhook_app, client, manager, receiver_factory):
@@ -298,3 +304,34 @@ def test_two_concurrent_runs_deliver_each_row_once(
     assert reports[1].delivered > 0
     db.session.expire_all()
     assert all(d.status is OutboxStatus.SUCCEEDED and len(d.attempts) == 1 for d in deliveries())
+
+
+def test_writes_during_a_send_do_not_break_the_run(webhook_app, client, manager, receiver_factory):
+    """A request commits (here: another announcement) while a slow receiver is being sent to;
+    the run still records its attempt, on SQLite (one writer at a time) as on PostgreSQL."""
+    receiver = receiver_factory(statuses=[200], delay_s=0.6)
+    register(client, manager, receiver)
+    award(manager.organization_id, lot_id=1)
+    started = threading.Event()
+    original = receiver.record
+
+    def record_then_signal(item):
+        original(item)
+        started.set()
+
+    receiver.record = record_then_signal
+
+    def meanwhile():
+        started.wait(5)
+        with webhook_app.app_context():
+            award(manager.organization_id, lot_id=2)
+            db.session.remove()
+
+    other = threading.Thread(target=meanwhile)
+    other.start()
+    report = delivery.deliver_due(now=utcnow, max_rows=1)
+    other.join(10)
+    assert report.delivered == 1
+    db.session.expire_all()
+    statuses = [d.status for d in deliveries()]
+    assert statuses == [OutboxStatus.SUCCEEDED, OutboxStatus.PENDING]
