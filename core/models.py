@@ -116,6 +116,9 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     locale: Mapped[str] = mapped_column(sa.String(8), default="zh")
+    # Where notifications are mailed when SMTP is configured; `notify_email` is the opt-out.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -75,6 +75,7 @@ MODEL_MODULES = (
     "marketplace.lots.models",
     "marketplace.trading.models",
     "marketplace.tenders.models",
+    "marketplace.notify.models",
     "station.models",
 )
 
@@ -95,6 +96,9 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.lots import api as lots_api
     from marketplace.lots import views as lots_views
     from marketplace.lots import wanted_api
+    from marketplace.notify import api as notify_api
+    from marketplace.notify import views as notify_views
+    from marketplace.notify import webhook_views, webhooks_api
     from marketplace.orgs import api as orgs_api
     from marketplace.orgs import views as orgs_views
     from marketplace.tenders import api as tenders_api
@@ -111,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trading_views.bp)
     app.register_blueprint(trade_views.bp)
     app.register_blueprint(tenders_views.bp)
+    app.register_blueprint(notify_views.bp)
+    app.register_blueprint(webhook_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -122,11 +128,14 @@ def register_blueprints(app: Flask) -> None:
         trading_api.blp,
         trades_api.blp,
         tenders_api.blp,
+        notify_api.blp,
+        webhooks_api.blp,
     ):
         api.register_blueprint(blp)
 
 
 def register_cli(app: Flask) -> None:
+    from marketplace.notify.cli import notify_cli
     from marketplace.orgs.cli import users_cli
     from marketplace.seed.cli import seed_cli
     from marketplace.trading.cli import trading_cli
@@ -134,6 +143,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(trading_cli)
+    app.cli.add_command(notify_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -7,6 +7,9 @@
 | TIMEZONE | Asia/Shanghai | zone times are shown in (storage is always UTC) |
 | BROKER_URL | unset: jobs run in-process | Celery broker: redis://127.0.0.1:6379/0, amqp://… |
 | SESSION_COOKIE_SECURE | 0 | 1 behind HTTPS |
+| PUBLIC_BASE_URL | http://127.0.0.1:5000 | the platform's address; e-mail links start with it |
+| SMTP_HOST | unset: no e-mail | mail server for notifications; also SMTP_PORT (587), |
+|  |  | SMTP_USER, SMTP_PASSWORD, SMTP_FROM, SMTP_STARTTLS (1) |
 
 Any key can also be overridden by a `FLASK_<KEY>` variable (Flask's `from_prefixed_env`).
 """
@@ -37,13 +40,19 @@ DEFAULTS: dict[str, Any] = {
     "API_TOKEN_DAYS": 90,
     "PER_PAGE_MAX": 100,
     "JSON_SORT_KEYS": False,
-    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # the largest evidence file (20 MB) plus form fields
     # Without a broker, the web process runs scheduled jobs itself (closing sales, settling);
     # tests switch it off and drive the jobs directly.
     "SCHEDULER_IN_PROCESS": True,
     "SCHEDULER_TICK_S": 5,
     # How long a buyer may dispute a delivery before it settles by itself (hours).
-    "DISPUTE_WINDOW_HOURS": 72,  # the largest evidence file (20 MB) plus form fields
+    "DISPUTE_WINDOW_HOURS": 72,
+    # Webhooks: per-request timeout, endpoints disabled after this many failed attempts in a row;
+    # loopback (tests' receivers) and listed networks (CIDRs) are refused unless allowed here.
+    "WEBHOOK_TIMEOUT_S": 5,
+    "WEBHOOK_DISABLE_AFTER": 15,
+    "WEBHOOK_ALLOW_HTTP_LOOPBACK": False,
+    "WEBHOOK_ALLOWED_NETWORKS": [],
 }
 
 
@@ -82,4 +91,11 @@ def from_env(instance_path: Path) -> dict[str, Any]:
         "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         "BROKER_URL": env.get("BROKER_URL") or None,
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("SMTP_PORT") or 587),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SMTP_FROM", ""),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") != "0",
     }

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from core.db import db
@@ -48,8 +49,8 @@ def buffered(wsgi_app):
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """The app behind the live server, for tests that prepare data (another user, a token)."""
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app the live server runs (tests may also work on its database directly)."""
     from core.storage import LocalFolderStore
     from core.time import utcnow
     from marketplace.seed.market import seed_market
@@ -71,7 +72,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> object:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app: object) -> Iterator[str]:
+def live_server(live_app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, buffered(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -21,11 +21,12 @@ def test_ticker_runs_each_job_when_due(app) -> None:
     assert ticker.due(59.0) == []
     assert ticker.due(60.0) == ["a"]
     assert ticker.due(300.0) == ["a", "b"]
-    assert set(SCHEDULE) == {"trading.close_due", "trading.settle_due"}
+    assert set(SCHEDULE) == {"trading.close_due", "trading.settle_due", "notify.deliver_due"}
 
 
 def test_a_run_that_did_nothing_leaves_no_row(app) -> None:
-    run_scheduled("trading.close_due")
+    for name in SCHEDULE:
+        run_scheduled(name)
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == 0
 
 
