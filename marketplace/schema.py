@@ -10,7 +10,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, pre_load
+from marshmallow import RAISE, Schema, ValidationError, pre_load, validate
+
+# Database ids are 32-bit: a larger number is a 422 naming the field, not an overflow (500).
+ID = validate.Range(min=1, max=2**31 - 1)
 
 
 def _nul_paths(value: Any, path: str) -> list[str]:

@@ -721,4 +721,14 @@ EN = {
     "接收地址": "Receiving URL",
     "登记": "Register",
     "确认删除（连同投递记录）": "Really delete (with its delivery log)",
+    # trading announcements
+    "您在批次 %(lot)s 的出价已被超过，当前价 %(price)s 元/吨。": "Your bid on lot %(lot)s has been outbid; the standing price is %(price)s CNY/t.",
+    "批次 %(lot)s 的保证金 %(amount)s 元已冻结。": "A deposit of %(amount)s CNY is held for lot %(lot)s.",
+    "批次 %(lot)s 的保证金 %(amount)s 元已释放。": "The deposit of %(amount)s CNY for lot %(lot)s is released.",
+    "批次 %(lot)s 已成交：%(price)s 元/吨。": "Lot %(lot)s is awarded at %(price)s CNY/t.",
+    "成交 #%(trade)s 已安排提货，买方资金 %(amount)s 元已冻结。": "Pickup scheduled for trade #%(trade)s; %(amount)s CNY of the buyer's money is held.",
+    "成交 #%(trade)s 有争议：买方申请扣款 %(amount)s 元，请在平台答复。": "Trade #%(trade)s is disputed: the buyer claims a deduction of %(amount)s CNY. Please answer on the platform.",
+    "成交 #%(trade)s 的争议已处理。": "The dispute on trade #%(trade)s is resolved.",
+    "成交 #%(trade)s 已结算 %(amount)s 元。": "Trade #%(trade)s is settled: %(amount)s CNY.",
+    "成交 #%(trade)s 的再生资源回收利用证明 %(number)s 已签发。": "Certificate of recycling %(number)s is issued for trade #%(trade)s.",
 }

@@ -13,7 +13,7 @@ from marketplace.lots.properties import COMPOSITION_UNITS, SPECS, Source
 from marketplace.lots.search import SORTS
 from marketplace.orgs.schemas import LOADING
 from marketplace.pagination import PageArgs
-from marketplace.schema import BaseSchema, decimal_range, max_decimals
+from marketplace.schema import ID, BaseSchema, decimal_range, max_decimals
 
 HW = validate.Regexp(r"^\d{3}-\d{3}-\d{2}$", error="应为 xxx-xxx-xx")
 
@@ -64,7 +64,7 @@ class RecurrenceSchema(BaseSchema):
 class ArchiveSchema(BaseSchema):
     """The digital archive a producer fills in; every edit makes a new version."""
 
-    site_id = fields.Int(required=True)
+    site_id = fields.Int(required=True, validate=ID)
     grade = fields.Str(required=True, metadata={"description": "grade code, e.g. PA-OCC"})
     title = fields.Str(required=True, validate=validate.Length(min=2, max=120))
     description = fields.Str(load_default="", validate=validate.Length(max=4000))
@@ -246,7 +246,7 @@ class LotSearchArgs(PageArgs):
         metadata={"description": "yuan per tonne"},
     )
     site_id = fields.Int(
-        load_default=None, metadata={"description": "one of my sites, for distance"}
+        load_default=None, validate=ID, metadata={"description": "one of my sites, for distance"}
     )
     radius_km = fields.Float(
         load_default=None, allow_nan=False, validate=validate.Range(min=0.1, max=2000)
@@ -262,7 +262,7 @@ class LotSearchArgs(PageArgs):
 
 class WantedCreateSchema(BaseSchema):
     site_id = fields.Int(
-        required=True, metadata={"description": "one of my sites; the radius centre"}
+        required=True, validate=ID, metadata={"description": "one of my sites; the radius centre"}
     )
     category = fields.Str(
         required=True, metadata={"description": "a family (PA) or grade (PA-OCC)"}
@@ -299,7 +299,7 @@ class WantedCreateSchema(BaseSchema):
 
 class WantedAnswerSchema(BaseSchema):
     id = fields.Int(dump_only=True)
-    lot_id = fields.Int(required=True)
+    lot_id = fields.Int(required=True, validate=ID)
     organization_id = fields.Int(dump_only=True)
     lot_title = fields.Str(attribute="lot.title", dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)

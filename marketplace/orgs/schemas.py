@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from core import uscc
 from core.enums import OrgKind, Role
 from marketplace.pagination import PageArgs
-from marketplace.schema import BaseSchema
+from marketplace.schema import ID, BaseSchema
 
 OPENING_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 LOADING = ["forklift", "crane", "manual", "dock"]
@@ -57,7 +57,7 @@ class OrganizationSchema(BaseSchema):
         load_default="", validate=validate.Regexp(r"^([A-T]\d{2,4})?$", error="应为GB/T 4754代码")
     )
     industry_name = fields.Str(load_default="", validate=validate.Length(max=120))
-    park_id = fields.Int(allow_none=True, load_default=None)
+    park_id = fields.Int(allow_none=True, load_default=None, validate=ID)
     contact_name = fields.Str(load_default="", validate=validate.Length(max=60))
     contact_phone = fields.Str(
         load_default="", validate=validate.Regexp(r"^[0-9+\- ]{0,30}$", error="电话号码格式不正确")

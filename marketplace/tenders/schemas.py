@@ -6,11 +6,10 @@ from marshmallow import fields, validate
 
 from core.units import fen_to_yuan, grams_to_kg
 from marketplace.lots.schemas import HW
-from marketplace.schema import BaseSchema, decimal_range, max_decimals
+from marketplace.schema import ID, BaseSchema, decimal_range, max_decimals
 from marketplace.tenders.lifecycle import ServiceStatus
 from marketplace.tenders.quoting import Basis, ServiceKind
 
-ID = validate.Range(min=1, max=2**31 - 1)
 PRICE = [decimal_range("0.01", 100_000_000), max_decimals(2)]
 
 

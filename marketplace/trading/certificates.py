@@ -28,6 +28,7 @@ from core.errors import Forbidden, Invalid, NotFound
 from core.models import Organization
 from core.time import to_local
 from marketplace.lots.models import Evidence, Lot, LotVersion
+from marketplace.trading import announce
 from marketplace.trading.models import Certificate, Dispute, DisputeEvidence, Trade, TradeStatus
 from marketplace.trading.trades import advance, lock_trade
 
@@ -130,6 +131,7 @@ def issue(trade: Trade, *, now: datetime, tz: str) -> Certificate:
     )
     db.session.add(cert)
     db.session.flush()
+    announce.certificate_issued(trade, cert, now)
     audit.record(
         "certificate.issued",
         organization_id=trade.buyer_id,

@@ -21,7 +21,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.storage import BlobStore
 from marketplace.lots import evidence as uploads
 from marketplace.lots.models import EvidenceKind
-from marketplace.trading import escrow, ledger
+from marketplace.trading import announce, escrow, ledger
 from marketplace.trading.models import (
     Dispute,
     DisputeEvidence,
@@ -76,6 +76,7 @@ def open_dispute(
     )
     db.session.add(dispute)
     db.session.flush()
+    announce.dispute_opened(trade, dispute, now)
     audit.record(
         "dispute.opened",
         user_id=actor.user_id,
@@ -142,6 +143,7 @@ def accept(actor: Actor, dispute_id: int, note: str, *, now: datetime) -> Disput
     )
     advance(trade, TradeStatus.SETTLED)
     settle_with(trade, dispute.claim_fen, now=now, user_id=actor.user_id)
+    announce.dispute_resolved(trade, dispute, now)
     return dispute
 
 
@@ -202,6 +204,7 @@ def resolve(
         dispute.decided_fen = deduction_fen
         advance(trade, TradeStatus.SETTLED)
         settle_with(trade, deduction_fen or 0, now=now, user_id=actor.user_id)
+    announce.dispute_resolved(trade, dispute, now)
     audit.record(
         "dispute.resolved",
         user_id=actor.user_id,

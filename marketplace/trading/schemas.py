@@ -7,7 +7,7 @@ from decimal import Decimal
 from marshmallow import fields, validate
 
 from core.units import fen_to_yuan
-from marketplace.schema import BaseSchema, decimal_range, max_decimals
+from marketplace.schema import ID, BaseSchema, decimal_range, max_decimals
 from marketplace.trading.auction import SaleMode
 from marketplace.trading.certificates import EndUse
 from marketplace.trading.models import DisputeKind
@@ -96,7 +96,7 @@ class SaleStateSchema(BaseSchema):
 
 
 class TopUpSchema(BaseSchema):
-    organization_id = fields.Int(required=True)
+    organization_id = fields.Int(required=True, validate=ID)
     amount_yuan = fields.Decimal(
         required=True,
         allow_nan=False,

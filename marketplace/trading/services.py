@@ -23,7 +23,7 @@ from core.units import yuan_to_fen
 from marketplace.lots import services as lots
 from marketplace.lots.models import Lot, LotStatus
 from marketplace.profiles.models import RecyclerProfile
-from marketplace.trading import auction, escrow, ledger, lifecycle
+from marketplace.trading import announce, auction, escrow, ledger, lifecycle
 from marketplace.trading.eligibility import BuyerFacts, LotFacts, refusal
 from marketplace.trading.models import Bid, Sale, Trade
 
@@ -179,6 +179,7 @@ def place_bid(
             reference=f"deposit lot:{lot_id}",
             user_id=actor.user_id,
         )
+        announce.deposit(lot, actor.org_id, sale.deposit_fen, held=True, now=now)
     bid = Bid(
         lot_id=lot_id,
         organization_id=actor.org_id,
@@ -192,9 +193,22 @@ def place_bid(
     db.session.add(bid)
     sale.deadline = auction.extended(rules_of(sale), sale.deadline, now)
     db.session.flush()
+    if sale.mode is auction.SaleMode.ASCENDING:
+        _announce_outbid(sale, lot, existing, bid, now)
     if sale.mode is auction.SaleMode.FIXED:
         close_sale(lot_id, now=now, force=True)
     return bid
+
+
+def _announce_outbid(sale: Sale, lot: Lot, before: list[Bid], bid: Bid, now: datetime) -> None:
+    """Tell whoever lost the lead, or the new bidder when a proxy kept the lead from it."""
+    rules = rules_of(sale)
+    was = auction.standing(rules, _as_rule_bids(before)).leader_id
+    now_leading = auction.standing(rules, _as_rule_bids([*before, bid]))
+    if now_leading.leader_id != bid.organization_id:
+        announce.outbid(lot, bid.organization_id, now_leading.price_fen or 0, now)
+    elif was is not None and was != bid.organization_id:
+        announce.outbid(lot, was, now_leading.price_fen or 0, now)
 
 
 def close_sale(lot_id: int, *, now: datetime, force: bool = False) -> Sale:
@@ -218,7 +232,7 @@ def close_sale(lot_id: int, *, now: datetime, force: bool = False) -> Sale:
         _award(lot, winning, outcome.price_fen, now=now)
     else:
         lot.status = lifecycle.check(lot.status, LotStatus.EXPIRED)
-    _release_deposits(sale, bids, outcome.winner_id)
+    _release_deposits(sale, lot, bids, outcome.winner_id, now)
     db.session.flush()
     return sale
 
@@ -236,6 +250,8 @@ def _award(lot: Lot, winning: Bid, price_fen: int, *, now: datetime) -> Trade:
         created_at=now,
     )
     db.session.add(trade)
+    db.session.flush()
+    announce.awarded(trade, lot, now)
     audit.record(
         "trade.awarded",
         organization_id=lot.organization_id,
@@ -246,12 +262,15 @@ def _award(lot: Lot, winning: Bid, price_fen: int, *, now: datetime) -> Trade:
     return trade
 
 
-def _release_deposits(sale: Sale, bids: list[Bid], winner_id: int | None) -> None:
+def _release_deposits(
+    sale: Sale, lot: Lot, bids: list[Bid], winner_id: int | None, now: datetime
+) -> None:
     if sale.deposit_fen:
         for org in sorted({b.organization_id for b in bids} - {winner_id}):
             escrow.post(
                 ledger.release(org, sale.deposit_fen), reference=f"deposit lot:{sale.lot_id}"
             )
+            announce.deposit(lot, org, sale.deposit_fen, held=False, now=now)
 
 
 def _seller_sale(actor: Actor, lot_id: int, now: datetime) -> tuple[Sale, Lot]:
@@ -287,7 +306,7 @@ def accept_offer(actor: Actor, lot_id: int, bid_id: int, *, now: datetime) -> Tr
     chosen.decision, chosen.decided_at = "accepted", now
     sale.closed_at, sale.outcome = now, "offer accepted"
     trade = _award(lot, chosen, chosen.amount_fen, now=now)
-    _release_deposits(sale, bids, chosen.organization_id)
+    _release_deposits(sale, lot, bids, chosen.organization_id, now)
     db.session.flush()
     return trade
 
@@ -307,7 +326,7 @@ def withdraw(actor: Actor, lot_id: int, *, now: datetime) -> Lot:
     lot = lots.withdraw_lot(actor, lot_id, now=now)
     if sale is not None and sale.closed_at is None:
         sale.closed_at, sale.outcome = now, "withdrawn by the seller"
-        _release_deposits(sale, _bids(lot_id), None)
+        _release_deposits(sale, lot, _bids(lot_id), None, now)
     return lot
 
 

@@ -29,7 +29,7 @@ from core.auth import Actor
 from core.db import db
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.lots.models import Lot, LotStatus
-from marketplace.trading import escrow, ledger, lifecycle
+from marketplace.trading import announce, escrow, ledger, lifecycle
 from marketplace.trading.models import Sale, Trade, TradeStatus
 from marketplace.trading.settlement import amount_fen, payable_fen
 
@@ -100,6 +100,7 @@ def schedule_pickup(actor: Actor, trade_id: int, *, now: datetime) -> Trade:
             user_id=actor.user_id,
         )
     trade.reserved_fen = max(needed, 0) + deposit
+    announce.pickup_scheduled(trade, now)
     return trade
 
 
@@ -165,6 +166,7 @@ def settle_with(trade: Trade, deduction_fen: int, *, now: datetime, user_id: int
         )
     trade.settled_fen, trade.settled_at, trade.reserved_fen = owed, now, 0
     trade.deduction_fen = min(deduction_fen, payable(trade))
+    announce.settled(trade, now)
     audit.record(
         "trade.settled",
         user_id=user_id,
