@@ -10,6 +10,7 @@ from core.errors import DomainError
 from core.time import utcnow
 from marketplace.lots.store import evidence_store
 from marketplace.seed import services
+from marketplace.seed.history import seed_history
 from marketplace.seed.market import seed_market
 from marketplace.seed.tenders import seed_tenders
 
@@ -32,7 +33,7 @@ def reference() -> None:
 @click.option(
     "--market/--no-market",
     default=True,
-    help="also list demo lots with evidence, and service requests with quotes",
+    help="also list demo lots with evidence, service requests, and 90 days of trading",
 )
 def demo(market: bool) -> None:
     """Build the demo cluster in Dongguan with one user per role, and its market (idempotent)."""
@@ -40,6 +41,7 @@ def demo(market: bool) -> None:
         counts = services.seed_demo()
         lots = seed_market(evidence_store(), now=utcnow()) if market else 0
         tenders = seed_tenders(now=utcnow()) if market else 0
+        history = seed_history(evidence_store(), now=utcnow()) if market else 0
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
@@ -48,6 +50,8 @@ def demo(market: bool) -> None:
         click.echo(f"demo market: {lots} lots")
     if tenders:
         click.echo(f"demo service requests: {tenders}")
+    if history:
+        click.echo(f"demo trading history (90 days): {history} trades")
     if not counts:
         click.echo("demo cluster already present; nothing to do")
         return

@@ -76,7 +76,9 @@ def set_sale(actor: Actor, lot_id: int, data: dict[str, Any], *, now: datetime) 
     return sale
 
 
-def _buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
+def buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
+    """A recycler's eligibility facts (licence, sites, radius, remaining capacity), or None
+    without a licence on file; service requests for disposal check contractors with them too."""
     profile = db.session.scalar(
         sa.select(RecyclerProfile).where(RecyclerProfile.organization_id == org_id)
     )
@@ -101,13 +103,8 @@ def _buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
     )
 
 
-def buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
-    """A recycler's eligibility facts (licence, sites, radius, remaining capacity), or None
-    without a licence on file; service requests for disposal check contractors with them too."""
-    return _buyer_facts(org_id, now)
-
-
-def _lot_facts(lot: Lot) -> LotFacts:
+def lot_facts(lot: Lot) -> LotFacts:
+    """What eligibility needs to know about a lot (its current archive version)."""
     from marketplace.lots.services import current_version
 
     version = current_version(lot)
@@ -163,7 +160,7 @@ def place_bid(
         raise Conflict("批次不在竞价中", {"status": lot.status.value})
     if lot.organization_id == actor.org_id:
         raise Conflict("不能对本组织的批次出价", {"lot": "own lot"})
-    why = refusal(_lot_facts(lot), _buyer_facts(actor.org_id, now))
+    why = refusal(lot_facts(lot), buyer_facts(actor.org_id, now))
     if why is not None:
         raise Conflict("不符合出价资格：%(rule)s", {why.rule: why.detail}, rule=why.rule)
     amount = yuan_to_fen(amount_yuan)

@@ -241,3 +241,54 @@ def test_demo_market_has_open_sales_and_funded_recyclers(app, demo, tmp_path) ->
         sa.select(Organization.id).where(Organization.kind == OrgKind.RECYCLER)
     )
     assert escrow.balances(recycler)["available"] == 20_000_000
+
+
+def test_ninety_days_of_trading_history(app, demo, tmp_path) -> None:
+    from statistics import mean
+
+    from core.storage import LocalFolderStore
+    from core.time import utcnow
+    from marketplace.seed.history import seed_history
+    from marketplace.trading import ledger
+    from marketplace.trading.index import weekly
+    from marketplace.trading.models import (
+        Certificate,
+        Dispute,
+        LedgerAccount,
+        LedgerPosting,
+        Trade,
+        TradeStatus,
+    )
+    from marketplace.trading.prices import cleared
+
+    now = utcnow()
+    made = seed_history(LocalFolderStore(tmp_path / "evidence"), now=now)
+    db.session.commit()
+    assert made >= 60
+    statuses = dict(
+        db.session.execute(sa.select(Trade.status, sa.func.count()).group_by(Trade.status)).all()
+    )
+    assert statuses[TradeStatus.CLOSED] >= 40
+    assert TradeStatus.SETTLED in statuses
+    assert (
+        db.session.scalar(sa.select(sa.func.count(Certificate.id))) == statuses[TradeStatus.CLOSED]
+    )
+    assert db.session.scalar(sa.select(sa.func.count(Dispute.id))) >= 3
+    oldest = db.session.scalar(sa.select(sa.func.min(Trade.created_at)))
+    assert (now - oldest).days >= 80
+    points = weekly(cleared("PA-OCC"))
+    assert len(points) >= 8
+    early, late = points[:3], points[-3:]
+    assert mean(p.price_fen_per_t for p in early) > mean(p.price_fen_per_t for p in late)
+    balances = {
+        (a.organization_id, a.bucket): a.balance_fen
+        for a in db.session.scalars(sa.select(LedgerAccount))
+    }
+    external = db.session.scalar(
+        sa.select(sa.func.sum(LedgerPosting.amount_fen)).where(
+            LedgerPosting.organization_id.is_(None)
+        )
+    )
+    balances[ledger.EXTERNAL] = external
+    ledger.check_invariants(balances, -external, 0)
+    assert seed_history(LocalFolderStore(tmp_path / "evidence"), now=now) == 0

@@ -12,6 +12,7 @@ from core.time import utcnow
 from marketplace.profiles.models import RecyclerProfile
 from tests.factories import bearer, make_org, make_user
 from tests.marketplace.conftest import add_site, archive
+from tests.marketplace.notify.conftest import receiver_factory, webhook_app  # noqa: F401 (fixtures)
 
 
 def licensed_recycler(name, lat, lon, families=("PA",), radius=80, capacity=1000):

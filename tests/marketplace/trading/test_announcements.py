@@ -8,7 +8,6 @@ from core.db import db
 from core.time import utcnow
 from marketplace.notify import delivery
 from marketplace.notify.models import Notification
-from tests.marketplace.notify.conftest import receiver_factory, webhook_app  # noqa: F401 (fixtures)
 from tests.marketplace.trading.conftest import open_sale
 from tests.marketplace.trading.test_certificates import END_USE
 from tests.marketplace.trading.test_fulfilment import delivered
