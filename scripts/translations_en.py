@@ -731,4 +731,5 @@ EN = {
     "成交 #%(trade)s 的争议已处理。": "The dispute on trade #%(trade)s is resolved.",
     "成交 #%(trade)s 已结算 %(amount)s 元。": "Trade #%(trade)s is settled: %(amount)s CNY.",
     "成交 #%(trade)s 的再生资源回收利用证明 %(number)s 已签发。": "Certificate of recycling %(number)s is issued for trade #%(trade)s.",
+    "收到出价": "Bids received",
 }

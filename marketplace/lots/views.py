@@ -23,7 +23,7 @@ from marketplace.lots.properties import SPECS, Source
 from marketplace.lots.schemas import ArchiveSchema, LotSearchArgs, WantedCreateSchema
 from marketplace.lots.store import evidence_store
 from marketplace.pagination import paginate
-from marketplace.trading.services import sale_box
+from marketplace.trading.services import bids_received, sale_box
 from marketplace.trading.services import withdraw as withdraw_lot
 
 bp = Blueprint("lots", __name__)
@@ -65,7 +65,9 @@ def mine() -> Any:
         request.args.get("page", 1, type=int) or 1,
         50,
     )
-    return render_template("lots/mine.html", page=page)
+    return render_template(
+        "lots/mine.html", page=page, bids=bids_received([lot.id for lot in page["items"]])
+    )
 
 
 def _archive_form(actor: Any, lot: Lot | None, save: Any, done: str) -> Any:

@@ -374,6 +374,18 @@ def sale_box(actor: Actor, lot: Lot) -> dict[str, Any]:
     return {"sale": sale, "state": sale_state(actor, sale), "bids": bids, "bidder_names": names}
 
 
+def bids_received(lot_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For a seller's list of lots: how many bids each has, and the highest amount bid."""
+    if not lot_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Bid.lot_id, sa.func.count(Bid.id), sa.func.max(Bid.amount_fen))
+        .where(Bid.lot_id.in_(lot_ids))
+        .group_by(Bid.lot_id)
+    )
+    return {lot_id: (n, top) for lot_id, n, top in rows}
+
+
 def sale_state(actor: Actor, sale: Sale) -> dict[str, Any]:
     """The state a bidder watches without reloading: deadline (it moves on late bids), number
     of bids, the standing price of an open auction (never a sealed bid or an offer before its

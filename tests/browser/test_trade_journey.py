@@ -61,6 +61,9 @@ def test_offer_to_certificate(page, tmp_path) -> None:
     page.page.click("[data-testid=logout]")
 
     page.login("demo-producer", DEMO_PASSWORD)
+    page.goto("/lots/mine")
+    received = page.page.locator("tr", has_text="议价测试").locator("[data-testid=bids-received]")
+    assert received.inner_text() == "1 · 1,580.00"
     page.page.goto(lot_url)
     bids = page.page.locator("[data-testid=bids]").inner_text()
     assert "1,580.00" in bids
