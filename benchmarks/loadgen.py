@@ -300,13 +300,14 @@ def _run_threads(target: Callable[[int, random.Random], None], rngs: list[random
 
 
 class CpuMeter:
-    """CPU used during a phase, in % of one core: this process, some other processes (the
-    server's workers), and the whole machine (which includes PostgreSQL and anyone else)."""
+    """CPU used during a phase, in % of one core: this process (the load generator), named
+    groups of other processes (the server's workers, its database backends), and the whole
+    machine (which also counts anyone else's work on a shared machine)."""
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, pids: Callable[[], list[int]]) -> None:
-        self.pids = pids
+    def __init__(self, groups: dict[str, Callable[[], list[int]]]) -> None:
+        self.groups = groups
 
     @staticmethod
     def _proc_ticks(pid: int) -> int:
@@ -323,23 +324,35 @@ class CpuMeter:
             values = [int(v) for v in f.readline().split()[1:]]
         return sum(values) - values[3] - values[4]  # all but idle and iowait
 
+    def _sample(self) -> dict[str, dict[int, int]]:
+        return {
+            name: {pid: self._proc_ticks(pid) for pid in pids()}
+            for name, pids in self.groups.items()
+        }
+
     def __enter__(self) -> CpuMeter:
         self.wall = time.perf_counter()
         self.own = time.process_time()
-        self.server = sum(self._proc_ticks(p) for p in self.pids())
+        self.before = self._sample()
         self.machine = self._machine_ticks()
         return self
 
     def __exit__(self, *exc: object) -> None:
         wall = time.perf_counter() - self.wall
+        after = self._sample()
         self.client_pct = 100 * (time.process_time() - self.own) / wall
-        server = sum(self._proc_ticks(p) for p in self.pids()) - self.server
-        self.server_pct = 100 * server / self.TICK / wall
+        self.group_pct = {
+            name: 100
+            * sum(t - self.before[name].get(pid, 0) for pid, t in ticks.items())
+            / self.TICK
+            / wall
+            for name, ticks in after.items()
+        }
         self.machine_pct = 100 * (self._machine_ticks() - self.machine) / self.TICK / wall
 
     def line(self) -> str:
+        groups = "".join(f", {name} {pct:.0f}" for name, pct in self.group_pct.items())
         return (
-            f"  cpu (% of one core): load generator {self.client_pct:.0f}, "
-            f"gunicorn workers {self.server_pct:.0f}, whole machine {self.machine_pct:.0f} "
-            f"of {100 * (os.cpu_count() or 1)}"
+            f"  cpu (% of one core): load generator {self.client_pct:.0f}{groups}, "
+            f"whole machine {self.machine_pct:.0f} of {100 * (os.cpu_count() or 1)}"
         )

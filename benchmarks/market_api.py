@@ -26,13 +26,17 @@ the auction rules and counted apart from the accepted ones; any 5xx is a benchma
 The load generator (benchmarks/loadgen.py) runs in this process on the same 2 cores as
 gunicorn and PostgreSQL: raw sockets in threads, no parsing beyond the status line and
 Content-Length, so it costs little, but what it costs is taken from the server. The CPU line
-under each phase says how much; figures for the trivial endpoint suffer most, so the ratio
-search / trivial errs on the high side by a few per cent. The trivial endpoint is measured by
+under each phase says how much went to the load generator, the gunicorn processes, this
+database's PostgreSQL backends and the whole machine (the rest of which is other people's work
+on a shared machine). The trivial endpoint suffers most from the client's share (about a sixth
+of a core at its rate), so the ratio search / trivial errs on the high side. It is measured by
 the same client at the same concurrency, without a token (it is a public liveness probe).
-Other people's processes on a shared machine show up in the "whole machine" figure.
+gunicorn's sync workers close the connection after each response, so every request of every
+endpoint pays one TCP connect on the loopback; --threads N switches to gthread workers, which
+keep connections alive.
 
     .venv/bin/python benchmarks/market_api.py [--lots 200000] [--orgs 1000] [--clients 32]
-        [--seconds 30] [--keep]
+        [--seconds 30] [--load 0.5] [--threads 1] [--keep]
 
 Prints one line per endpoint and phase; the last line is search throughput / trivial throughput.
 """
@@ -269,6 +273,21 @@ def seed_trading(app, seeded, rng: random.Random, *, share: float) -> dict[int, 
     return {lot: asks[lot] * 9 // 10_000 * 100 for lot in on_sale}
 
 
+def backends(database: str) -> list[int]:
+    """The PostgreSQL backend processes serving `database` (their titles name it)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    title = f.read()
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
+                pids.append(int(entry))
+    return pids
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -376,13 +395,15 @@ def run_phases(args: argparse.Namespace, work: Workload, url: str) -> bool:
             f" {args.clients} clients; {args.seconds:g} s per phase after a"
             f" {args.warmup:g} s warm-up"
         )
+        database = sa.engine.make_url(url).database
+        groups = {"gunicorn": pids, "postgres": lambda: backends(database)}
         closed = dict(address=address, observe=work.observe, clients=args.clients)
         run_closed(make=work.mixed, seconds=args.warmup, seed=99, **closed)
         failures = 0
         capacity = {}
         print("capacity: each endpoint alone, closed loop")
         for n, name in enumerate(["trivial", "search", "detail", "bid"]):
-            with CpuMeter(pids) as cpu:
+            with CpuMeter(groups) as cpu:
                 samples = run_closed(
                     make=getattr(work, name), seconds=args.seconds, seed=n, **closed
                 )
@@ -393,7 +414,7 @@ def run_phases(args: argparse.Namespace, work: Workload, url: str) -> bool:
             print(cpu.line())
         shares = ", ".join(f"{v} % {k}" for k, v in MIX.items())
         print(f"mix ({shares}), closed loop")
-        with CpuMeter(pids) as cpu:
+        with CpuMeter(groups) as cpu:
             samples = run_closed(make=work.mixed, seconds=args.seconds, seed=10, **closed)
         mix_capacity = len(samples) / args.seconds
         for name in MIX:
@@ -406,7 +427,7 @@ def run_phases(args: argparse.Namespace, work: Workload, url: str) -> bool:
             f"mix at {args.load:.0%} of its capacity ({rate:.1f} of {mix_capacity:.1f} req/s),"
             " open loop: Poisson arrivals, latency from the scheduled arrival"
         )
-        with CpuMeter(pids) as cpu:
+        with CpuMeter(groups) as cpu:
             samples = run_open(
                 address, work.mixed, work.observe, clients=args.clients,
                 seconds=args.seconds, rate=rate, seed=11,

@@ -348,4 +348,6 @@ EN = {
     "已流拍": "expired",
     "已取消": "cancelled",
     "争议中": "disputed",
+    # market benchmark: a search counts matches up to a limit
+    "超过 %(n)s 个批次": "more than %(n)s lots",
 }

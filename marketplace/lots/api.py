@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from core.db import db
@@ -64,7 +64,8 @@ def search_lots(args: dict[str, Any]) -> Any:
         sort=args["sort"],
     )
     stmt = search.build(query, organization_id=actor.org_id if args["mine"] else None)
-    return paginate(stmt, args["page"], args["per_page"])
+    limit = current_app.config["SEARCH_COUNT_LIMIT"]
+    return paginate(stmt, args["page"], args["per_page"], count_limit=limit)
 
 
 @blp.route("", methods=["POST"])

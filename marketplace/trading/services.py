@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from core import audit, auth
 from core.auth import Actor
@@ -74,8 +75,14 @@ def set_sale(actor: Actor, lot_id: int, data: dict[str, Any], *, now: datetime) 
 
 
 def _buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
-    profile = db.session.scalar(
-        sa.select(RecyclerProfile).where(RecyclerProfile.organization_id == org_id)
+    profile = (
+        db.session.execute(
+            sa.select(RecyclerProfile)
+            .options(joinedload(RecyclerProfile.scope))  # a bid reads the whole licence
+            .where(RecyclerProfile.organization_id == org_id)
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if profile is None:
         return None
@@ -149,7 +156,7 @@ def place_bid(
     sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot_id).with_for_update())
     if sale is None:
         raise NotFound("该批次未开放竞价")
-    lot = db.session.get(Lot, lot_id)
+    lot = db.session.get(Lot, lot_id, options=[joinedload(Lot.category)])
     if lot.status is not LotStatus.LISTED or sale.closed_at is not None:
         raise Conflict("批次不在竞价中", {"status": lot.status.value})
     if lot.organization_id == actor.org_id:
