@@ -44,17 +44,23 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
 
 
 def paginate(
-    stmt: sa.Select[Any], page: int, per_page: int, *, count_limit: int | None = None
+    stmt: sa.Select[Any],
+    page: int,
+    per_page: int,
+    *,
+    count_limit: int | None = None,
+    counted: sa.Select[Any] | None = None,
 ) -> dict[str, Any]:
     """Run `stmt` for one page and count the whole result.
 
     With `count_limit`, counting stops after that many rows (or after the rows up to this
     page, if more): `total` is then a lower bound and `total_exact` false. An exact count
     visits every match, so on a broad market search (tens of thousands of lots) it costs
-    several times the page itself, to print a number nobody pages through.
+    several times the page itself, to print a number nobody pages through. `counted` is a
+    cheaper select of the same rows to count, when `stmt` has joins only for its ordering.
     """
     offset = (page - 1) * per_page
-    counted = stmt.order_by(None)
+    counted = (counted if counted is not None else stmt).order_by(None)
     cap = None
     if count_limit is not None:
         cap = max(count_limit, offset + per_page)

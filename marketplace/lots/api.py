@@ -27,7 +27,7 @@ from marketplace.lots.schemas import (
     VersionSchema,
 )
 from marketplace.lots.store import evidence_store
-from marketplace.pagination import page_of, paginate
+from marketplace.pagination import page_of
 
 blp = Blueprint("lots_api", __name__, url_prefix="/api/v1/lots", description="废料批次与数字档案")
 SELLERS = [OrgKind.PRODUCER, OrgKind.STATION]
@@ -63,9 +63,13 @@ def search_lots(args: dict[str, Any]) -> Any:
         hazardous=args["hazardous"],
         sort=args["sort"],
     )
-    stmt = search.build(query, organization_id=actor.org_id if args["mine"] else None)
-    limit = current_app.config["SEARCH_COUNT_LIMIT"]
-    return paginate(stmt, args["page"], args["per_page"], count_limit=limit)
+    return search.page(
+        query,
+        args["page"],
+        args["per_page"],
+        organization_id=actor.org_id if args["mine"] else None,
+        count_limit=current_app.config["SEARCH_COUNT_LIMIT"],
+    )
 
 
 @blp.route("", methods=["POST"])

@@ -259,7 +259,7 @@ def market() -> Any:
         sort=args["sort"] if site or args["sort"] != "distance" else "newest",
     )
     limit = current_app.config["SEARCH_COUNT_LIMIT"]
-    page = paginate(search.build(query), args["page"], args["per_page"], count_limit=limit)
+    page = search.page(query, args["page"], args["per_page"], count_limit=limit)
     points = [
         {
             "id": lot.id,
