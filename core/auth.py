@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit
@@ -25,6 +26,7 @@ from core.errors import Forbidden, Invalid, NotFound, TooManyRequests, Unauthori
 from core.models import ApiToken, LoginAttempt, User
 
 TOKEN_PREFIX = "hl_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -205,11 +207,22 @@ def issue_token(user: User, name: str, *, now: datetime, days: int = 90) -> tupl
 
 
 def user_for_token(plain: str, *, now: datetime) -> User:
-    """The active user a bearer token belongs to; Unauthorized if unknown, expired or revoked."""
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    """The active user a bearer token belongs to; Unauthorized if unknown, expired or revoked.
+
+    One query loads the token with its user and organisation (every API request needs all
+    three). `last_used_at` moves only when it is older than LAST_USED_RESOLUTION: writing it on
+    every request would add an UPDATE and a commit to each read, and make concurrent requests
+    of one token queue on its row lock; the token list shows it to the minute anyway.
+    """
+    token = db.session.scalar(
+        sa.select(ApiToken)
+        .options(joinedload(ApiToken.user).joinedload(User.organization))
+        .where(ApiToken.token_hash == _digest(plain))
+    )
     if token is None or not token.is_usable(now) or not token.user.is_active:
         raise Unauthorized("访问令牌无效、已过期或已撤销")
-    token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
     return token.user
 
 

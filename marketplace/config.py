@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "API_TOKEN_DAYS": 90,
     "PER_PAGE_MAX": 100,
+    # Lot search counts matches exactly up to this many (see marketplace.pagination.paginate).
+    "SEARCH_COUNT_LIMIT": 1_000,
     "JSON_SORT_KEYS": False,
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,  # the largest evidence file (20 MB) plus form fields
     # Without a broker, the web process runs scheduled jobs itself (closing sales, settling);

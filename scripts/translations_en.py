@@ -732,4 +732,6 @@ EN = {
     "成交 #%(trade)s 已结算 %(amount)s 元。": "Trade #%(trade)s is settled: %(amount)s CNY.",
     "成交 #%(trade)s 的再生资源回收利用证明 %(number)s 已签发。": "Certificate of recycling %(number)s is issued for trade #%(trade)s.",
     "收到出价": "Bids received",
+    # market benchmark: a search counts matches up to a limit
+    "超过 %(n)s 个批次": "more than %(n)s lots",
 }

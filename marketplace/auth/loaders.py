@@ -41,7 +41,8 @@ def install_loaders(manager: LoginManager) -> None:
             # access hook raises it, because a bad token is an error, not anonymity.
             g.auth_error = err
             return None
-        db.session.commit()  # last_used_at
+        if db.session.dirty:
+            db.session.commit()  # last_used_at moved (see user_for_token)
         return user
 
     @manager.unauthorized_handler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from core.db import db
@@ -27,7 +27,7 @@ from marketplace.lots.schemas import (
     VersionSchema,
 )
 from marketplace.lots.store import evidence_store
-from marketplace.pagination import page_of, paginate
+from marketplace.pagination import page_of
 from marketplace.trading import services as trading
 
 blp = Blueprint("lots_api", __name__, url_prefix="/api/v1/lots", description="废料批次与数字档案")
@@ -64,8 +64,13 @@ def search_lots(args: dict[str, Any]) -> Any:
         hazardous=args["hazardous"],
         sort=args["sort"],
     )
-    stmt = search.build(query, organization_id=actor.org_id if args["mine"] else None)
-    return paginate(stmt, args["page"], args["per_page"])
+    return search.page(
+        query,
+        args["page"],
+        args["per_page"],
+        organization_id=actor.org_id if args["mine"] else None,
+        count_limit=current_app.config["SEARCH_COUNT_LIMIT"],
+    )
 
 
 @blp.route("", methods=["POST"])

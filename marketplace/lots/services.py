@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from core import audit, auth
 from core.auth import Actor
@@ -271,7 +272,10 @@ def withdraw_lot(actor: Actor, lot_id: int, *, now: datetime) -> Lot:
 
 def get_lot(actor: Actor, lot_id: int) -> Lot:
     """A listed lot for any signed-in user; others only for their owner and cluster readers."""
-    lot = db.session.get(Lot, lot_id)
+    # Every caller shows or checks the seller and the grade: one query, not three.
+    lot = db.session.get(
+        Lot, lot_id, options=[joinedload(Lot.organization), joinedload(Lot.category)]
+    )
     if lot is None:
         raise NotFound("批次不存在")
     if lot.status not in VISIBLE_TO_ALL:

@@ -261,7 +261,8 @@ def market() -> Any:
         q=args["q"],
         sort=args["sort"] if site or args["sort"] != "distance" else "newest",
     )
-    page = paginate(search.build(query), args["page"], args["per_page"])
+    limit = current_app.config["SEARCH_COUNT_LIMIT"]
+    page = search.page(query, args["page"], args["per_page"], count_limit=limit)
     points = [
         {
             "id": lot.id,

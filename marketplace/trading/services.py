@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from core import audit, auth
 from core.auth import Actor
@@ -25,7 +26,7 @@ from marketplace.lots.models import Lot, LotStatus
 from marketplace.profiles.models import RecyclerProfile
 from marketplace.trading import announce, auction, escrow, ledger, lifecycle
 from marketplace.trading.eligibility import BuyerFacts, LotFacts, refusal
-from marketplace.trading.models import Bid, Sale, Trade
+from marketplace.trading.models import Bid, Sale, Trade, TradeStatus
 
 SEALED = (auction.SaleMode.SEALED_FIRST, auction.SaleMode.SEALED_SECOND)
 
@@ -79,8 +80,14 @@ def set_sale(actor: Actor, lot_id: int, data: dict[str, Any], *, now: datetime) 
 def buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
     """A recycler's eligibility facts (licence, sites, radius, remaining capacity), or None
     without a licence on file; service requests for disposal check contractors with them too."""
-    profile = db.session.scalar(
-        sa.select(RecyclerProfile).where(RecyclerProfile.organization_id == org_id)
+    profile = (
+        db.session.execute(
+            sa.select(RecyclerProfile)
+            .options(joinedload(RecyclerProfile.scope))  # a bid reads the whole licence
+            .where(RecyclerProfile.organization_id == org_id)
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if profile is None:
         return None
@@ -89,7 +96,9 @@ def buyer_facts(org_id: int, now: datetime) -> BuyerFacts | None:
     awarded = (
         db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(Trade.quantity_g), 0)).where(
-                Trade.buyer_id == org_id, Trade.created_at >= month_start
+                Trade.buyer_id == org_id,
+                Trade.created_at >= month_start,
+                Trade.status != TradeStatus.CANCELLED,  # a called-off trade frees its capacity
             )
         )
         or 0
@@ -155,7 +164,7 @@ def place_bid(
     sale = db.session.scalar(sa.select(Sale).where(Sale.lot_id == lot_id).with_for_update())
     if sale is None:
         raise NotFound("该批次未开放竞价")
-    lot = db.session.get(Lot, lot_id)
+    lot = db.session.get(Lot, lot_id, options=[joinedload(Lot.category)])
     if lot.status is not LotStatus.LISTED or sale.closed_at is not None:
         raise Conflict("批次不在竞价中", {"status": lot.status.value})
     if lot.organization_id == actor.org_id:

@@ -153,6 +153,27 @@ def test_bearer_token_lifecycle(client) -> None:
     assert {"token.created", "token.revoked"} <= set(audit_actions())
 
 
+def test_token_last_use_is_recorded_to_the_minute(client) -> None:
+    """A token's first use is recorded; uses within a minute do not write again; later ones do."""
+    user = make_user()
+    headers = bearer(user)
+    token_id = db.session.scalar(sa.select(ApiToken.id))
+
+    def last_used():
+        db.session.expire_all()
+        return db.session.get(ApiToken, token_id).last_used_at
+
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    first = last_used()
+    assert first is not None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() == first
+    db.session.get(ApiToken, token_id).last_used_at = first - auth.LAST_USED_RESOLUTION
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert last_used() >= first
+
+
 def test_expired_and_garbage_tokens_are_refused(client) -> None:
     user = make_user()
     headers = bearer(user)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.factories import login
 from tests.marketplace.conftest import add_site, archive
 
 PROPS = [
@@ -114,3 +115,19 @@ def test_my_lots_include_drafts(client, producer, market) -> None:
 def test_bad_search_arguments(client, recycler, market, query) -> None:
     response = client.get(f"/api/v1/lots?{query}", headers=recycler.headers)
     assert response.status_code == 422
+
+
+def test_counting_stops_at_the_count_limit(client, recycler, market, monkeypatch) -> None:
+    """Past SEARCH_COUNT_LIMIT matches the total is a lower bound, said so on API and page."""
+    monkeypatch.setitem(client.application.config, "SEARCH_COUNT_LIMIT", 3)
+    first = client.get("/api/v1/lots?per_page=2", headers=recycler.headers).json
+    assert (first["total"], first["total_exact"], first["pages"]) == (3, False, 2)
+    assert len(first["items"]) == 2
+    # the rows up to the asked page always count, so the last page knows it is the last
+    second = client.get("/api/v1/lots?per_page=2&page=2", headers=recycler.headers).json
+    assert (second["total"], second["total_exact"], len(second["items"])) == (4, True, 2)
+    narrow = client.get("/api/v1/lots?family=PL", headers=recycler.headers).json
+    assert (narrow["total"], narrow["total_exact"]) == (1, True)
+    login(client, recycler.username)
+    assert "超过 3 个批次" in client.get("/market?per_page=2").get_data(as_text=True)
+    assert "共 1 个批次" in client.get("/market?family=PL").get_data(as_text=True)
