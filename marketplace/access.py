@@ -8,56 +8,17 @@ Object-level checks (whose lot is this?) stay in the services, through `core.aut
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
+from core.access import ALL_KINDS, Rule, access
 from core.auth import Actor
-from core.enums import OrgKind, Role
 from core.errors import Forbidden, Unauthorized
 
-F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ALL_KINDS = frozenset(OrgKind)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may call a view: anyone, or signed-in users of some organisation kinds and roles."""
-
-    public: bool = False
-    kinds: frozenset[OrgKind] = ALL_KINDS
-    roles: frozenset[Role] = frozenset(Role)
-    # Acts only on the caller's own account (sign-out, own tokens): allowed to read-only users.
-    self_service: bool = False
-
-    def admits(self, actor: Actor) -> bool:
-        return actor.org_kind in self.kinds and actor.role in self.roles
-
-
-def access(
-    *,
-    public: bool = False,
-    kinds: Iterable[OrgKind] | None = None,
-    roles: Iterable[Role] | None = None,
-    self_service: bool = False,
-) -> Callable[[F], F]:
-    """Declare the rule of a view (put it directly under the route decorator)."""
-    rule = Rule(
-        public=public,
-        kinds=frozenset(kinds) if kinds is not None else ALL_KINDS,
-        roles=frozenset(roles) if roles is not None else frozenset(Role),
-        self_service=self_service,
-    )
-
-    def mark(fn: F) -> F:
-        fn.__access__ = rule  # type: ignore[attr-defined]
-        return fn
-
-    return mark
+__all__ = ["ALL_KINDS", "SAFE_METHODS", "Rule", "access", "current_actor", "enforce"]
 
 
 def rule_for(app: Flask, endpoint: str) -> Rule | None:
