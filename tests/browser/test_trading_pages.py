@@ -30,7 +30,7 @@ def test_open_a_sale_and_bid(page) -> None:
     page.page.click("[data-testid=bid-form] button[type=submit]")
     page.page.wait_for_selector("[data-testid=flash]")
     assert page.page.locator("[data-testid=n-bids]").inner_text() == "1"
-    assert "1550.00" in page.page.locator("[data-testid=standing]").inner_text()
+    assert "1,550.00" in page.page.locator("[data-testid=standing]").inner_text()
     page.page.fill("[data-testid=bid-form] input[name=amount_yuan_per_t]", "1500")
     page.page.click("[data-testid=bid-form] button[type=submit]")
     page.page.wait_for_selector(".alert-danger")
