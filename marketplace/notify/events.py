@@ -33,6 +33,7 @@ EVENTS: dict[str, Event] = {
         Event("dispute.resolved", N_("争议已处理")),
         Event("trade.settled", N_("成交已结算")),
         Event("certificate.issued", N_("再生利用证明已签发")),
+        Event("station.alert", N_("回收站定额预警")),
         Event("webhook.disabled", N_("回调地址已停用"), webhook=False),
     )
 }
