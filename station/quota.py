@@ -32,7 +32,7 @@ from core.errors import Invalid
 from station.ratios import RatioLine, validate
 from station.tolerance import (
     KG,
-    ControlPoint,
+    N_,
     Side,
     Source,
     Tolerance,
@@ -41,38 +41,9 @@ from station.tolerance import (
     non_negative_kg,
     unit_price,
 )
-
-__all__ = [
-    "Allocation",
-    "Check",
-    "ControlPoint",
-    "Deducted",
-    "Deduction",
-    "DeductionKind",
-    "ExpiredTare",
-    "ProductionRecord",
-    "RecordKind",
-    "Result",
-    "Side",
-    "SortedBatch",
-    "Tare",
-    "TareKind",
-    "bale_standard",
-    "check",
-    "compare_outbound",
-    "consume",
-    "consume_from",
-    "deduct",
-    "net",
-    "outbound_standard",
-    "receive_standard",
-    "record_standard",
-    "sort_standards",
-    "tare_drift",
-]
+from station.tolerance import ControlPoint as ControlPoint  # re-exported for the services
 
 LOCAL = ZoneInfo("Asia/Shanghai")  # only to show validity dates in messages
-
 
 # ---- tares and the net weight B ---------------------------------------------------------
 
@@ -114,8 +85,7 @@ class ExpiredTare(Invalid):
     def __init__(self, tare: Tare, index: int, at: datetime) -> None:
         until = tare.valid_until.astimezone(LOCAL).date().isoformat() if tare.valid_until else "—"
         super().__init__(
-            "标准皮重 %(ref)s 在称重时不在有效期内（%(valid_from)s 至 %(valid_until)s），"
-            "请重新测定皮重",
+            N_("标准皮重 %(ref)s 不在有效期内（%(valid_from)s 至 %(valid_until)s），请实测皮重"),
             {f"tares[{index}]": "not valid at the weighing time"},
             ref=tare.ref or tare.kind.value,
             valid_from=tare.valid_from.astimezone(LOCAL).date().isoformat(),
@@ -291,41 +261,37 @@ class Allocation:
 def consume(
     batches: Sequence[SortedBatch], request_kg: Decimal, *, material: str | None = None
 ) -> Allocation:
-    """Take `request_kg` from the batches in the order given (FIFO); more than there is is
+    """Take `request_kg` from the batches in the order given (FIFO); more than they hold is
     refused, and so is a batch of another material when `material` is given."""
     request = non_negative_kg(request_kg, "kg")
-    if request == 0:
-        raise Invalid("消耗数量必须大于 0", {"kg": "not positive"})
-    picks: dict[str, Decimal] = {}
-    left = request
-    for i, batch in enumerate(batches):
-        _check_batch(batch, i, material)
-        if left == 0:
-            break
-        take = min(left, non_negative_kg(batch.remaining_kg, f"batches[{i}].remaining_kg"))
-        if take > 0:
-            picks[batch.ref] = take
-            left -= take
-    if left > 0:
+    have = sum((non_negative_kg(b.remaining_kg, "remaining_kg") for b in batches), Decimal(0))
+    if request == 0 or request > have:
         raise Invalid(
             "分拣批次余量不足：需要 %(need)s 千克，可用 %(have)s 千克",
-            {"kg": "more than the batches hold"},
+            {"kg": "not positive" if request == 0 else "more than the batches hold"},
             need=str(request),
-            have=str(request - left),
+            have=str(have),
         )
+    picks: dict[str, Decimal] = {}
+    for batch in batches:
+        take = min(request - sum(picks.values(), Decimal(0)), kg(batch.remaining_kg, "kg"))
+        if take > 0:
+            picks[batch.ref] = take
     return consume_from(batches, picks, material=material)
 
 
 def consume_from(
-    batches: Sequence[SortedBatch],
-    picks: Mapping[str, Decimal],
-    *,
-    material: str | None = None,
+    batches: Sequence[SortedBatch], picks: Mapping[str, Decimal], *, material: str | None = None
 ) -> Allocation:
     """Take the named quantities from the named batches; over-consumption of any is refused."""
     by_ref: dict[str, SortedBatch] = {}
     for i, batch in enumerate(batches):
-        _check_batch(batch, i, material)
+        if material is not None and batch.material != material:
+            raise Invalid(
+                "分拣批次 %(ref)s 的物料与打包物料不一致",
+                {f"batches[{i}].material": "another material"},
+                ref=batch.ref,
+            )
         if batch.ref in by_ref:
             raise Invalid("分拣批次重复", {f"batches[{i}].ref": "duplicate"})
         by_ref[batch.ref] = batch
@@ -337,13 +303,11 @@ def consume_from(
         if ref not in by_ref:
             raise Invalid("分拣批次 %(ref)s 不存在", {field: "unknown batch"}, ref=ref)
         take = non_negative_kg(amount, field)
-        if take == 0:
-            raise Invalid("消耗数量必须大于 0", {field: "not positive"})
         have = non_negative_kg(by_ref[ref].remaining_kg, field)
-        if take > have:
+        if take == 0 or take > have:
             raise Invalid(
                 "分拣批次 %(ref)s 余量 %(have)s 千克，不能消耗 %(need)s 千克",
-                {field: "more than the batch holds"},
+                {field: "not positive" if take == 0 else "more than the batch holds"},
                 ref=ref,
                 have=str(have),
                 need=str(take),
@@ -351,19 +315,10 @@ def consume_from(
         taken[ref] = take
     consumptions = tuple(Consumption(ref, amount) for ref, amount in taken.items())
     remaining = tuple(
-        SortedBatch(b.ref, b.material, kg(b.remaining_kg, "remaining_kg") - taken.get(b.ref, 0))
+        SortedBatch(b.ref, b.material, kg(b.remaining_kg, "kg") - taken.get(b.ref, Decimal(0)))
         for b in batches
     )
     return Allocation(consumptions, remaining)
-
-
-def _check_batch(batch: SortedBatch, index: int, material: str | None) -> None:
-    if material is not None and batch.material != material:
-        raise Invalid(
-            "分拣批次 %(ref)s 的物料与打包物料不一致",
-            {f"batches[{index}].material": "another material"},
-            ref=batch.ref,
-        )
 
 
 def bale_standard(consumptions: Sequence[Consumption]) -> Decimal:
@@ -425,11 +380,6 @@ class Check:
     value_cap_breach: bool = False
     value_fen: int | None = None
     c_source: Source | None = None
-
-    @property
-    def normal(self) -> bool:
-        """Whether the weighing met its standard."""
-        return self.result is Result.NORMAL
 
 
 def check(
