@@ -14,6 +14,7 @@ from core.db import UTCDateTime, db
 from core.enums import enum_column
 from core.models import Organization
 from core.time import utcnow
+from station.quota import TareKind
 
 
 class ScaleProtocol(enum.StrEnum):
@@ -55,12 +56,6 @@ class Scale(db.Model):
 
     def __repr__(self) -> str:
         return f"<Scale {self.id} {self.name_zh} {self.protocol}>"
-
-
-class TareKind(enum.StrEnum):
-    VEHICLE = "vehicle"  # by licence plate (车牌)
-    CONTAINER = "container"  # by container type (周转箱、吨袋)
-    PALLET = "pallet"  # by pallet type (托盘)
 
 
 class StandardTare(db.Model):

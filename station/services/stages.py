@@ -1,0 +1,403 @@
+"""The six stages as use cases: 送料 → 收料 → 分拣 → 打包 → 入库 (出库 is in `outbound`).
+
+Each stage checks that what it works on is where the previous stage left it (a stage out of
+order is a 409 naming the state it needs), weighs (one weighing per output), makes the new
+labelled packages with their lineage, and moves the inputs on — all in the caller's
+transaction, so a refused step leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from core.auth import Actor
+from core.db import db
+from core.errors import Conflict, Invalid
+from core.models import Organization
+from station import labels, quota, tolerance
+from station.models import (
+    Package,
+    PackageLink,
+    PackageState,
+    Stage,
+    Weighing,
+)
+from station.services import setup
+from station.services.common import grams, kg, package_by_label, writer
+from station.services.weigh import Gross, Subject, TareSpec, record, resolve_tares
+
+CP = tolerance.ControlPoint
+
+
+@dataclass(frozen=True)
+class Output:
+    """One sorted output to weigh: the ratio line it is, its gross and its tares."""
+
+    line: str
+    gross: Gross
+    tares: tuple[TareSpec, ...] = ()
+
+
+def station_code(station_id: int) -> str:
+    return f"ST{station_id:02d}"
+
+
+def new_label(station_id: int, stage: Stage, now: datetime, tz: str) -> str:
+    """The next label of a stage today; the station row is locked so two operators never draw
+    the same sequence number."""
+    from core.time import to_local
+
+    db.session.scalar(
+        sa.select(Organization.id).where(Organization.id == station_id).with_for_update()
+    )
+    day = to_local(now, tz).date()
+    prefix = f"{station_code(station_id)}-{labels.STAGES[stage.value]}-{day:%Y%m%d}-"
+    last = db.session.scalar(
+        sa.select(sa.func.max(Package.label)).where(Package.label.like(prefix + "%"))
+    )
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return labels.label_id(station_code(station_id), stage.value, day, seq)
+
+
+def _package(
+    station_id: int,
+    stage: Stage,
+    state: PackageState,
+    grams_: int,
+    now: datetime,
+    tz: str,
+    **values: object,
+) -> Package:
+    package = Package(
+        station_id=station_id,
+        label=new_label(station_id, stage, now, tz),
+        stage=stage,
+        state=state,
+        net_g=grams_,
+        remaining_g=grams_,
+        created_at=now,
+        **values,
+    )
+    db.session.add(package)
+    db.session.flush()
+    return package
+
+
+def _require(package: Package, *states: PackageState) -> None:
+    if package.state not in states:
+        raise Conflict(
+            "标签 %(label)s 处于“%(state)s”，本环节需要：%(needed)s",
+            {"label": f"state {package.state.value}"},
+            label=package.label,
+            state=package.state.value,
+            needed="、".join(s.value for s in states),
+        )
+
+
+def deliver(
+    actor: Actor,
+    delivery_id: int,
+    packages: list[tuple[Gross, tuple[TareSpec, ...]]],
+    *,
+    now: datetime,
+    tz: str,
+) -> list[Package]:
+    """送料: each package the factory sends is weighed and labelled (no control point: the
+    check is at receiving, against the production records)."""
+    sid = writer(actor)
+    delivery = setup.get_delivery(sid, delivery_id, lock=True)
+    if delivery.received_at is not None:
+        raise Conflict("送料单已收料，不能再追加包件", {"delivery": "already received"})
+    if not packages:
+        raise Invalid("请至少称重一个包件", {"packages": "empty"})
+    made = []
+    for gross, specs in packages:
+        tares, _ = resolve_tares(sid, list(specs), now)
+        b = quota.net(gross.kg, tares, now)
+        package = _package(
+            sid,
+            Stage.DELIVER,
+            PackageState.DELIVERED,
+            grams(b, "net"),
+            now,
+            tz,
+            category_id=delivery.category_id,
+            delivery_id=delivery.id,
+            factory_id=delivery.factory_id,
+        )
+        record(
+            actor,
+            sid,
+            stage=Stage.DELIVER,
+            point="",
+            gross=gross,
+            tares=tares,
+            standard_kg=None,
+            category_id=delivery.category_id,
+            now=now,
+            package_id=package.id,
+            delivery_id=delivery.id,
+            checked=False,
+            subject=Subject(vehicle_plate=delivery.vehicle_plate, supplier_id=delivery.factory_id),
+        )
+        made.append(package)
+    return made
+
+
+def receive(
+    actor: Actor,
+    delivery_id: int,
+    gross: Gross,
+    tares: list[TareSpec],
+    *,
+    now: datetime,
+    tz: str,
+    line: str = "",
+    deductions: list[quota.Deduction] | None = None,
+) -> Weighing:
+    """收料 (CP1): the whole delivery on the scale; A from the production records it references
+    (none referenced: `no_standard` and an informational alert)."""
+    sid = writer(actor)
+    delivery = setup.get_delivery(sid, delivery_id, lock=True)
+    if delivery.received_at is not None:
+        raise Conflict("送料单已收料", {"delivery": "already received"})
+    standard = quota.receive_standard(
+        [
+            quota.ProductionRecord(
+                r.reference,
+                quota.RecordKind(r.kind.value),
+                r.quantity,
+                r.unit,
+                r.factor,
+                r.factor_unit,
+            )
+            for r in delivery.records
+        ]
+    )
+    pure_tares, _ = resolve_tares(sid, tares, now)
+    b = quota.net(gross.kg, pure_tares, now)
+    receipt = _package(
+        sid,
+        Stage.RECEIVE,
+        PackageState.RECEIVED,
+        grams(b, "net"),
+        now,
+        tz,
+        category_id=delivery.category_id,
+        delivery_id=delivery.id,
+        factory_id=delivery.factory_id,
+    )
+    delivered = db.session.scalars(
+        sa.select(Package).where(
+            Package.delivery_id == delivery.id, Package.state == PackageState.DELIVERED
+        )
+    ).all()
+    for package in delivered:
+        db.session.add(PackageLink(parent_id=package.id, child_id=receipt.id, grams=package.net_g))
+        package.state, package.remaining_g = PackageState.CONSUMED, 0
+    delivery.received_at = now
+    return record(
+        actor,
+        sid,
+        stage=Stage.RECEIVE,
+        point=CP.RECEIVE.value,
+        gross=gross,
+        tares=pure_tares,
+        standard_kg=standard,
+        category_id=delivery.category_id,
+        now=now,
+        package_id=receipt.id,
+        delivery_id=delivery.id,
+        deductions=deductions,
+        subject=Subject(
+            line=line, vehicle_plate=delivery.vehicle_plate, supplier_id=delivery.factory_id
+        ),
+    )
+
+
+def sort(
+    actor: Actor,
+    receipt_label: str,
+    outputs: list[Output],
+    *,
+    now: datetime,
+    tz: str,
+    line: str = "",
+) -> list[Weighing]:
+    """分拣 (CP2): a receipt split by the ratios valid now; each output weighed against
+    B_receive × ratio_j, and the total (outputs + residue) against B_receive."""
+    sid = writer(actor)
+    receipt = package_by_label(sid, receipt_label, lock=True)
+    _require(receipt, PackageState.RECEIVED)
+    ratio_set = setup.active_ratios(sid, receipt.category_id, now)
+    lines = {line_.label: line_ for line_ in ratio_set.lines}
+    pure = [quota.RatioLine(x.label, x.ratio, x.residue) for x in ratio_set.lines]
+    standards = quota.sort_standards(kg(receipt.net_g), pure)
+    if not outputs:
+        raise Invalid("请称重至少一个分拣产出", {"outputs": "empty"})
+    seen = set()
+    weighings = []
+    for i, output in enumerate(outputs):
+        if output.line not in lines:
+            raise Invalid(
+                "配比中没有该产出：%(line)s", {f"outputs[{i}].line": "unknown"}, line=output.line
+            )
+        if output.line in seen:
+            raise Invalid("产出重复称重", {f"outputs[{i}].line": "duplicate"})
+        seen.add(output.line)
+        ratio_line = lines[output.line]
+        tares, _ = resolve_tares(sid, list(output.tares), now)
+        b = quota.net(output.gross.kg, tares, now)
+        child = _package(
+            sid,
+            Stage.SORT,
+            PackageState.SORTED,
+            grams(b, "net"),
+            now,
+            tz,
+            category_id=ratio_line.category_id or receipt.category_id,
+            material=ratio_line.label,
+            factory_id=receipt.factory_id,
+        )
+        db.session.add(PackageLink(parent_id=receipt.id, child_id=child.id, grams=child.net_g))
+        weighings.append(
+            record(
+                actor,
+                sid,
+                stage=Stage.SORT,
+                point=CP.SORT.value,
+                gross=output.gross,
+                tares=tares,
+                standard_kg=standards[output.line],
+                category_id=child.category_id,
+                now=now,
+                package_id=child.id,
+                subject=Subject(line=line, supplier_id=receipt.factory_id),
+            )
+        )
+    weighed = sum((kg(w.net_g) for w in weighings), Decimal(0))
+    weighings.append(
+        record(
+            actor,
+            sid,
+            stage=Stage.SORT,
+            point=CP.SORT.value,
+            total=True,
+            gross=Gross(weighed, None, b"", "分拣合计（各产出之和）"),
+            tares=[],
+            standard_kg=kg(receipt.net_g) - _unweighed_residue(standards, seen, lines),
+            category_id=receipt.category_id,
+            now=now,
+            package_id=receipt.id,
+            subject=Subject(line=line, supplier_id=receipt.factory_id),
+        )
+    )
+    receipt.state, receipt.remaining_g = PackageState.CONSUMED, 0
+    return weighings
+
+
+def _unweighed_residue(standards: dict[str, Decimal], seen: set[str], lines: dict) -> Decimal:
+    """A residue/loss line that is not weighed (dust, water) is expected to be missing."""
+    return sum(
+        (standards[name] for name, line_ in lines.items() if line_.residue and name not in seen),
+        Decimal(0),
+    )
+
+
+def bale(
+    actor: Actor,
+    picks: dict[str, Decimal],
+    gross: Gross,
+    tares: list[TareSpec],
+    *,
+    now: datetime,
+    tz: str,
+    line: str = "",
+) -> Weighing:
+    """打包 (CP3): sorted packages (wholly or in part) pressed into a bale; A = Σ consumed,
+    B = bale gross − pallet tare."""
+    sid = writer(actor)
+    picks = {label.strip().upper(): amount for label, amount in picks.items()}
+    if not picks:
+        raise Invalid("请扫描要打包的分拣标签", {"picks": "empty"})
+    batches, packages = [], {}
+    for label in sorted(picks):
+        package = package_by_label(sid, label, lock=True)
+        _require(package, PackageState.SORTED)
+        packages[package.label] = package
+        batches.append(quota.SortedBatch(package.label, package.material, kg(package.remaining_g)))
+    materials = {p.material for p in packages.values()}
+    if len(materials) > 1:
+        raise Invalid("一个包只能打同一种物料", {"picks": "mixed materials"})
+    allocation = quota.consume_from(batches, picks, material=materials.pop())
+    standard = quota.bale_standard(allocation.consumptions)
+    pure_tares, _ = resolve_tares(sid, tares, now)
+    b = quota.net(gross.kg, pure_tares, now)
+    first = next(iter(packages.values()))
+    bale_package = _package(
+        sid,
+        Stage.BALE,
+        PackageState.BALED,
+        grams(b, "net"),
+        now,
+        tz,
+        category_id=first.category_id,
+        material=first.material,
+        factory_id=first.factory_id,
+    )
+    for c in allocation.consumptions:
+        source = packages[c.batch_ref]
+        taken = grams(c.kg, "picks")
+        db.session.add(PackageLink(parent_id=source.id, child_id=bale_package.id, grams=taken))
+        source.remaining_g -= taken
+        if source.remaining_g == 0:
+            source.state = PackageState.CONSUMED
+    return record(
+        actor,
+        sid,
+        stage=Stage.BALE,
+        point=CP.BALE.value,
+        gross=gross,
+        tares=pure_tares,
+        standard_kg=standard,
+        category_id=first.category_id,
+        now=now,
+        package_id=bale_package.id,
+        subject=Subject(line=line, supplier_id=first.factory_id),
+    )
+
+
+def warehouse_in(
+    actor: Actor,
+    bale_label: str,
+    location: str,
+    gross: Gross,
+    tares: list[TareSpec],
+    *,
+    now: datetime,
+) -> Weighing:
+    """入库: a bale re-weighed onto a location; it must weigh what it weighed when baled."""
+    sid = writer(actor)
+    package = package_by_label(sid, bale_label, lock=True)
+    _require(package, PackageState.BALED)
+    place = setup.location_by_code(sid, location)
+    pure_tares, _ = resolve_tares(sid, tares, now)
+    weighing = record(
+        actor,
+        sid,
+        stage=Stage.WAREHOUSE_IN,
+        point=Stage.WAREHOUSE_IN.value,
+        gross=gross,
+        tares=pure_tares,
+        standard_kg=kg(package.net_g),
+        category_id=package.category_id,
+        now=now,
+        package_id=package.id,
+        subject=Subject(supplier_id=package.factory_id),
+    )
+    package.state, package.location_id = PackageState.IN_STOCK, place.id
+    return weighing
