@@ -88,7 +88,7 @@ class TolerancePolicy(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
-    control_point: Mapped[str] = mapped_column(sa.String(8))  # CP1 … CP4, WH (warehouse-in)
+    control_point: Mapped[str] = mapped_column(sa.String(16))  # receive, sort, bale, outbound
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"))
     policy: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
 

@@ -182,7 +182,7 @@ class Weighing(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
     stage: Mapped[Stage] = mapped_column(enum_column(Stage))
-    control_point: Mapped[str] = mapped_column(sa.String(8), default="")
+    control_point: Mapped[str] = mapped_column(sa.String(16), default="")
     total: Mapped[bool] = mapped_column(default=False)  # a stage's total, not a scale reading
     package_id: Mapped[int | None] = mapped_column(sa.ForeignKey("station_packages.id"), index=True)
     delivery_id: Mapped[int | None] = mapped_column(sa.ForeignKey("station_deliveries.id"))
@@ -229,3 +229,9 @@ class Deduction(db.Model):
 
     def __repr__(self) -> str:
         return f"<Deduction {self.kind} {self.grams} g>"
+
+
+@sa.event.listens_for(Weighing, "before_update")
+def _never_edited(mapper: object, connection: object, target: Weighing) -> None:
+    """A weighing is a record: a correction is a re-weigh that points at it, never an edit."""
+    raise RuntimeError(f"station weighings are never edited (weighing {target.id})")

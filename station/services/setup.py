@@ -133,7 +133,14 @@ def add_ratio_set(
 
     sid = writer(actor)
     material = category(grade, "grade")
-    ratios.validate(lines)
+    try:
+        pure = [
+            ratios.RatioLine(str(x["label"]), Decimal(str(x["ratio"])), bool(x.get("residue")))
+            for x in lines
+        ]
+    except (KeyError, TypeError, ArithmeticError) as exc:
+        raise Invalid("配比行需要名称和比例", {"lines": "label and ratio"}) from exc
+    ratios.validate(pure)
     existing = list(
         db.session.scalars(
             sa.select(RatioSet)

@@ -247,16 +247,18 @@ def record(
         Deduction(kind=d.kind.value, grams=grams(d.kg, "deductions.kg"), reason=d.reason)
         for d in checked_deductions
     ]
-    db.session.add(row)
-    db.session.flush()
     grade = rules.grade(result, manual=gross.manual) if checked or gross.manual else None
-    if grade is not None:
-        row.tier = raise_alert(row, grade, subject, now).tier
+    repeat = _repeats(row, grade, subject, now) if grade is not None else None
+    row.tier = repeat.tier if repeat is not None else 0
+    db.session.add(row)
+    db.session.flush()  # the weighing is written once, with its final tier
+    if grade is not None and repeat is not None:
+        raise_alert(row, grade, repeat, subject, now)
     return row
 
 
-def raise_alert(row: Weighing, grade: rules.Grade, subject: Subject, now: datetime) -> Alert:
-    """Store the alert with the repeat rules applied and announce it (tier ≥ 1) at once."""
+def _repeats(row: Weighing, grade: rules.Grade, subject: Subject, now: datetime) -> rules.Repeat:
+    """The tier after the repeat rules, counting the station's alerts of the last week."""
     recent = db.session.scalars(
         sa.select(Alert).where(
             Alert.station_id == row.station_id,
@@ -283,7 +285,13 @@ def raise_alert(row: Weighing, grade: rules.Grade, subject: Subject, now: dateti
         vehicle=subject.vehicle_plate or None,
         supplier=str(subject.supplier_id) if subject.supplier_id else None,
     )
-    repeat = rules.repeats(new, [event(a, a.opened_at, a.tier) for a in recent])
+    return rules.repeats(new, [event(a, a.opened_at, a.tier) for a in recent])
+
+
+def raise_alert(
+    row: Weighing, grade: rules.Grade, repeat: rules.Repeat, subject: Subject, now: datetime
+) -> Alert:
+    """Store the alert and announce it (tier ≥ 1) at once."""
     reasons = list(grade.reasons) + ["repeat"] * bool(repeat.triggers)
     alert = Alert(
         station_id=row.station_id,
