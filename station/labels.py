@@ -80,8 +80,8 @@ def check_char(text: str) -> str:
 
 
 def with_check(text: str) -> str:
-    """`text` followed by its check character."""
-    return text + check_char(text)
+    """`text` followed by its check character (40 characters at most, the check included)."""
+    return validate(text + check_char(text))
 
 
 def verify(text_with_check: str) -> bool:

@@ -1,25 +1,19 @@
 """The station's reports as pure builders over plain rows, and their CSV and XLSX files.
 
-- 单日库存结余表 (daily inventory balance) per location and material: opening + in − out ±
-  adjustments = closing. Given the recorded closing stock (what the stock table or a count
-  says), the residual recorded − computed must be zero; a non-zero residual, or a negative
-  closing, flags the row.
-- 过程记录表 (process records): every weighing's A, B, C, D, x, result, alert tier, operator,
-  scale and raw-frame hash, in time order, with re-weighs linked both ways; a row whose stored
-  figures break D = B − A or "normal iff |D| ≤ C", or a scale reading without its frame hash,
-  is marked inconsistent.
-- 再生资源处置报表 (disposal report) per period × factory × material: received, sorted outputs,
-  baled, shipped, recovery rate = recovered / received, loss rate = 1 − recovery rate, and the
-  anomaly counts. "Recovered" is every sorted output not marked as loss; "loss" is received −
-  recovered, so it includes what vanished unweighed (water, dust). Each flow counts in the
-  period it happened in, and names the received material it came from (the services attribute
-  bales and loads to their inputs through the package lineage).
+- 单日库存结余表 (daily balance) per location × material: opening + in − out ± adjustments =
+  closing; against the recorded closing stock the residual must be zero, and a non-zero
+  residual or a negative closing flags the row.
+- 过程记录表 (process records): every weighing's A, B, C, D, x, result, tier, operator, scale and
+  raw-frame hash in time order, re-weighs linked both ways; a row that breaks D = B − A or
+  "normal iff |D| ≤ C", or a scale reading without its frame hash, is marked inconsistent.
+- 再生资源处置报表 (disposal report) per period × factory × received material: recovered = the
+  sorted outputs not marked loss, loss = received − recovered (so it includes what vanished
+  unweighed), loss rate = 1 − recovery rate; each flow counts in the period it happened in,
+  attributed by the services to the received material it came from (package lineage).
 
-The builders take plain frozen rows, so the benchmark and the tests run them without a
-database. Files: CSV is UTF-8 with a BOM (Excel opens it as UTF-8) and CRLF lines; XLSX keeps
-numbers as numbers. Text cells that a spreadsheet would run as a formula (= + - @ tab CR) get a
-leading apostrophe; marketplace/lots/tabular.py does the same for lots — a candidate to move
-to core.
+Plain frozen rows in, so the benchmark and the tests need no database. CSV is UTF-8 with a BOM
+and CRLF; XLSX keeps numbers as numbers; text a spreadsheet would run as a formula gets a
+leading apostrophe (as marketplace/lots/tabular.py does — a candidate to move to core).
 """
 
 from __future__ import annotations
@@ -37,7 +31,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from station.quota import Check, Result
 from station.tolerance import N_
@@ -225,6 +221,13 @@ def _consistent(w: Weighing) -> bool:
     return (c.result is Result.NORMAL) == (abs(c.d) <= c.c) and c.result is not Result.NO_STANDARD
 
 
+# the ProcessRow fields copied as they are from the Weighing
+_FROM_WEIGHING = (
+    *("id", "at", "point", "material", "operator", "scale"),
+    *("tier", "manual", "frame_hash", "reweigh_of"),
+)
+
+
 def process_records(weighings: Sequence[Weighing]) -> list[ProcessRow]:
     """Every weighing in time order (then id), with re-weighs linked and consistency checked."""
     superseded = {w.reweigh_of: w.id for w in weighings if w.reweigh_of is not None}
@@ -232,14 +235,10 @@ def process_records(weighings: Sequence[Weighing]) -> list[ProcessRow]:
     for w in sorted(weighings, key=lambda w: (w.at, w.id)):
         c = w.check
         x = None if c.x is None else c.x.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        shared = {name: getattr(w, name) for name in _FROM_WEIGHING}
         rows.append(
             ProcessRow(
-                id=w.id,
-                at=w.at,
-                point=w.point,
-                material=w.material,
-                operator=w.operator,
-                scale=w.scale,
+                **shared,
                 a=c.a,
                 b=c.b,
                 c=c.c,
@@ -247,10 +246,6 @@ def process_records(weighings: Sequence[Weighing]) -> list[ProcessRow]:
                 x=x,
                 result=c.result.value,
                 sign=None if c.sign is None else c.sign.value,
-                tier=w.tier,
-                manual=w.manual,
-                frame_hash=w.frame_hash,
-                reweigh_of=w.reweigh_of,
                 superseded_by=superseded.get(w.id),
                 consistent=_consistent(w),
             )
@@ -425,14 +420,14 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _value(row: Any, column: Column, tz: ZoneInfo) -> Any:
+def _value(row: Any, column: Column, tz: ZoneInfo, translate: Callable[[str], str]) -> Any:
     """A cell's value: numbers stay numbers, times local and naive, text escaped."""
     raw = row[column.key] if isinstance(row, Mapping) else getattr(row, column.key)
     value = column.format(raw) if column.format else raw
     if value is None:
         return None
     if isinstance(value, bool):
-        return YES if value else NO
+        return translate(YES if value else NO)
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, datetime):
@@ -454,14 +449,20 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def to_csv(rows: Iterable[Any], columns: Sequence[Column], tz: str = "Asia/Shanghai") -> bytes:
-    """CSV bytes, UTF-8 with BOM for Excel; rows are dataclasses or mappings."""
+def to_csv(
+    rows: Iterable[Any],
+    columns: Sequence[Column],
+    tz: str = "Asia/Shanghai",
+    translate: Callable[[str], str] = str,  # str: the identity on Chinese msgids
+) -> bytes:
+    """CSV bytes, UTF-8 with BOM for Excel; rows are dataclasses or mappings; `translate`
+    (the caller's gettext) turns the Chinese headers and 是/否 into the user's language."""
     zone = ZoneInfo(tz)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([safe_text(column.header) for column in columns])
+    writer.writerow([safe_text(translate(column.header)) for column in columns])
     for row in rows:
-        writer.writerow([_text(_value(row, column, zone)) for column in columns])
+        writer.writerow([_text(_value(row, column, zone, translate)) for column in columns])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -469,24 +470,28 @@ SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def to_xlsx(
-    rows: Iterable[Any], columns: Sequence[Column], title: str, tz: str = "Asia/Shanghai"
+    rows: Iterable[Any],
+    columns: Sequence[Column],
+    title: str,
+    tz: str = "Asia/Shanghai",
+    translate: Callable[[str], str] = str,  # str: the identity on Chinese msgids
 ) -> bytes:
     """An XLSX workbook of one sheet named after `title` (Excel's 31 characters, no []:*?/\\),
-    a bold frozen header row and numbers as numbers."""
+    a bold frozen header row and numbers as numbers; `translate` (gettext) for headers."""
     zone = ZoneInfo(tz)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET_TITLE_BAD.sub(" ", title)[:31] or "Sheet1"
+    book = Workbook(write_only=True)  # streams rows: several times faster for big reports
+    sheet = book.create_sheet(SHEET_TITLE_BAD.sub(" ", title)[:31] or "Sheet1")
     book.properties.title = title
-    sheet.append([safe_text(column.header) for column in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([_value(row, column, zone) for column in columns])
     for index, column in enumerate(columns, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(10, min(40, len(column.header) * 2 + 2))
+        width = max(10, min(40, len(column.header) * 2 + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    header = [WriteOnlyCell(sheet, value=safe_text(translate(c.header))) for c in columns]
+    for cell in header:
+        cell.font = Font(bold=True)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_value(row, column, zone, translate) for column in columns])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -56,7 +56,8 @@ def kg(value: Decimal | int | str, field: str) -> Decimal:
         raise Invalid("重量必须是数字（千克）", {field: "not a number"}) from exc
     if not number.is_finite() or abs(number) > MAX_KG:
         raise Invalid("重量超出可处理的范围", {field: "out of range"})
-    return number.quantize(KG, rounding=ROUND_HALF_UP)
+    result = number.quantize(KG, rounding=ROUND_HALF_UP)
+    return result.copy_abs() if result == 0 else result  # no "-0.000" in records
 
 
 def non_negative_kg(value: Decimal | int | str, field: str) -> Decimal:

@@ -270,6 +270,17 @@ def test_csv_has_a_bom_chinese_headers_numbers_and_escaped_formulas() -> None:
     assert data.count(b"\r\n") == 3
 
 
+def test_headers_and_yes_no_go_through_the_callers_translation() -> None:
+    english = {"库位": "Location", "是": "yes"}
+    row = BalanceRow("A1", "PET", D(0), D(0), D(0), D(0), D(0), D(1), D(1), True)
+    data = to_csv([row], BALANCE_COLUMNS, translate=lambda m: english.get(m, m))
+    header, line = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert (header[0], line[9]) == ("Location", "yes")
+    data = to_xlsx([row], BALANCE_COLUMNS, "t", translate=lambda m: english.get(m, m))
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert (sheet["A1"].value, sheet["J2"].value) == ("Location", "yes")
+
+
 def test_csv_writes_local_times_and_joins_outputs() -> None:
     data = to_csv(process_records([weighing(1, 0, "100", "90", tier=3)]), PROCESS_COLUMNS)
     line = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))[1]
@@ -292,6 +303,8 @@ def test_xlsx_keeps_numbers_escapes_text_and_names_the_sheet() -> None:
     assert values["称重时间"] == datetime(2026, 12, 1, 10, 0)
     assert values["操作员"] == "'=HYPERLINK(1)"
     assert sheet["A2"].data_type == "n"
+    assert sheet["A1"].font.b
+    assert sheet.freeze_panes == "A2"
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
