@@ -22,14 +22,13 @@ SCHEDULE: dict[str, float] = {
     "trading.close_due": 60.0,
     "trading.settle_due": 300.0,
     "notify.deliver_due": 30.0,
+    "station.escalate_due": 60.0,
 }
 
 
 def init_jobs(app: Flask) -> None:
     """Create the Celery app when a broker is configured and keep it in `app.extensions`."""
-    import marketplace.jobs.builtin
-    import marketplace.notify.jobs
-    import marketplace.trading.jobs  # noqa: F401  (all register jobs)
+    import station.jobs  # noqa: F401  (all register jobs)
 
     broker = app.config.get("BROKER_URL")
     if not broker:

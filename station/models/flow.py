@@ -210,6 +210,7 @@ class Weighing(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     deductions: Mapped[list[Deduction]] = relationship(order_by="Deduction.id")
+    package: Mapped[Package | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Weighing {self.id} {self.stage} {self.result}>"

@@ -21,7 +21,12 @@ def test_ticker_runs_each_job_when_due(app) -> None:
     assert ticker.due(59.0) == []
     assert ticker.due(60.0) == ["a"]
     assert ticker.due(300.0) == ["a", "b"]
-    assert set(SCHEDULE) == {"trading.close_due", "trading.settle_due", "notify.deliver_due"}
+    assert set(SCHEDULE) == {
+        "trading.close_due",
+        "trading.settle_due",
+        "notify.deliver_due",
+        "station.escalate_due",
+    }
 
 
 def test_a_run_that_did_nothing_leaves_no_row(app) -> None:
