@@ -62,6 +62,7 @@ class ScaleStatus:
     last_frame_age_s: float | None
     frames: int
     errors: int
+    errors_by_reason: dict[str, int]  # bad_checksum, garbage, …
     reconnects: int
     last_error: str | None
     software_stability: bool
@@ -114,6 +115,7 @@ class ScaleDriver:
         self._latest_t: float | None = None
         self._latest_at: datetime | None = None
         self._frames = self._errors = self._reconnects = 0
+        self._by_reason: dict[str, int] = {}
         self._last_error: str | None = None
         self._stability = StabilityDetector(
             config.division_kg, config.stable_n, config.stable_k, config.stable_t_s
@@ -163,6 +165,7 @@ class ScaleDriver:
                 last_frame_age_s=None if self._latest_t is None else now - self._latest_t,
                 frames=self._frames,
                 errors=self._errors,
+                errors_by_reason=dict(self._by_reason),
                 reconnects=self._reconnects,
                 last_error=self._last_error,
                 software_stability=self._software,
@@ -259,7 +262,7 @@ class ScaleDriver:
         got = False
         for item in items:
             if isinstance(item, FrameError):
-                self._note_error(f"{item.reason}: {item.detail}", frame_error=True)
+                self._note_error(f"{item.reason}: {item.detail}", reason=item.reason)
                 continue
             got = True
             if self._software:
@@ -278,8 +281,9 @@ class ScaleDriver:
         stable = self._stability.feed(reading.weight * factor, now)
         return replace(reading, stable=stable)
 
-    def _note_error(self, message: str, frame_error: bool = False) -> None:
+    def _note_error(self, message: str, reason: str | None = None) -> None:
         with self._cond:
-            if frame_error:
+            if reason is not None:
                 self._errors += 1
+                self._by_reason[reason] = self._by_reason.get(reason, 0) + 1
             self._last_error = message

@@ -318,6 +318,8 @@ class Simulator:
             was_pty = isinstance(self._link, _Pty)
             self._link.close()
             self._link = None
+            if was_pty and self._link_path and os.path.islink(self._link_path):
+                os.unlink(self._link_path)  # as udev removes /dev/serial/by-id/… on unplug
         if self._stop.wait(down_s):
             return
         with self._lock:
