@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.trading import api as trading_api
     from marketplace.trading import trade_views, trades_api
     from marketplace.trading import views as trading_views
+    from station import api as station_api
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         trading_api.blp,
         trades_api.blp,
         tenders_api.blp,
+        station_api.blp,
         notify_api.blp,
         webhooks_api.blp,
     ):

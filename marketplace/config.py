@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     # tests switch it off and drive the jobs directly.
     "SCHEDULER_IN_PROCESS": True,
     "SCHEDULER_TICK_S": 5,
+    # How long a weighing waits for the scale to settle before refusing (seconds).
+    "STATION_SCALE_WAIT_S": 5,
     # How long a buyer may dispute a delivery before it settles by itself (hours).
     "DISPUTE_WINDOW_HOURS": 72,
     # Webhooks: per-request timeout, endpoints disabled after this many failed attempts in a row;

@@ -84,7 +84,9 @@ class RatioLineSchema(BaseSchema):
     label = fields.Str(required=True, validate=validate.Length(min=1, max=60))
     grade = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=24))
     ratio = fields.Decimal(
-        required=True, allow_nan=False, validate=[decimal_range(0, 1), max_decimals(6)],
+        required=True,
+        allow_nan=False,
+        validate=[decimal_range(0, 1), max_decimals(6)],
         as_string=True,
     )
     residue = fields.Bool(load_default=False)
@@ -109,14 +111,16 @@ class RecordSchema(BaseSchema):
     quantity = fields.Decimal(required=True, allow_nan=False, validate=KG, as_string=True)
     unit = fields.Str(required=True, validate=validate.Length(min=1, max=12))
     factor = fields.Decimal(
-        required=True, allow_nan=False,
-        validate=[decimal_range(0, 1_000_000), max_decimals(6)], as_string=True,
+        required=True,
+        allow_nan=False,
+        validate=[decimal_range(0, 1_000_000), max_decimals(6)],
+        as_string=True,
     )
     factor_unit = fields.Str(required=True, validate=validate.Length(min=1, max=12))
     record_date = fields.Date(required=True)
 
 
-class DeliverySchema(BaseSchema):
+class DeliveryNoteSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     station_id = fields.Int(required=True, validate=ID)
     factory_id = fields.Int(required=True, validate=ID)
@@ -189,13 +193,17 @@ class PlanSchema(BaseSchema):
     planned_kg = fields.Decimal(required=True, allow_nan=False, validate=KG, load_only=True)
     planned = _kg("planned_g")
     unit_price_yuan_per_t = fields.Decimal(
-        required=True, allow_nan=False, load_only=True,
+        required=True,
+        allow_nan=False,
+        load_only=True,
         validate=[decimal_range("0.01", 10_000_000), max_decimals(2)],
     )
     unit_price_fen_per_t = fields.Int(dump_only=True)
     tax_rate_pct = fields.Int(load_default=13, validate=validate.Range(min=0, max=30))
     fees_yuan = fields.Decimal(
-        load_default=lambda: Decimal(0), allow_nan=False, load_only=True,
+        load_default=lambda: Decimal(0),
+        allow_nan=False,
+        load_only=True,
         validate=[decimal_range(0, 10_000_000), max_decimals(2)],
     )
     state = fields.Str(dump_only=True)
@@ -206,12 +214,16 @@ class LoadSchema(BaseSchema):
     vehicle_plate = fields.Str(required=True, validate=validate.Length(min=2, max=16))
     weight = fields.Nested(WeightSchema, required=True)
     vehicle_tare_kg = fields.Decimal(
-        load_default=None, allow_none=True, allow_nan=False, validate=KG,
+        load_default=None,
+        allow_none=True,
+        allow_nan=False,
+        validate=KG,
         metadata={"description": "a measured tare, when the vehicle's standard has expired"},
     )
     labels = fields.List(
         fields.Str(validate=validate.Length(min=1, max=41)),
-        required=True, validate=validate.Length(min=1, max=200),
+        required=True,
+        validate=validate.Length(min=1, max=200),
     )
     vehicle_capacity_kg = fields.Decimal(
         load_default=None, allow_none=True, allow_nan=False, validate=KG
@@ -268,3 +280,14 @@ class AlertSchema(BaseSchema):
     due_at = fields.AwareDateTime(allow_none=True)
     resolution = fields.Str()
     escalations = fields.Int()
+
+
+class ScaleReadingSchema(BaseSchema):
+    scale_id = fields.Int()
+    connected = fields.Bool()
+    frames = fields.Int()
+    errors = fields.Int()
+    weight = fields.Str(allow_none=True)
+    unit = fields.Str()
+    stable = fields.Bool(allow_none=True)
+    at = fields.Str(allow_none=True)

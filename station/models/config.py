@@ -51,6 +51,10 @@ class Scale(db.Model):
     capacity_kg: Mapped[int]
     division_g: Mapped[int]
     unit: Mapped[str] = mapped_column(sa.String(4), default="kg")
+    # The frame variant where one protocol has several ("reversed"/"forward" "=" frames,
+    # "command" mode) and the indicator address in command mode; see station.scales.VARIANTS.
+    variant: Mapped[str | None] = mapped_column(sa.String(16))
+    address: Mapped[str] = mapped_column(sa.String(1), default="A")
 
     organization: Mapped[Organization] = relationship()
 

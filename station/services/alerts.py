@@ -34,9 +34,9 @@ def level_of(actor: Actor) -> str:
 
 
 def _pure(alert: Alert) -> rules.Alert:
-    since = alert.opened_at if alert.due_at is None else alert.due_at - rules.DEFAULT_LIMITS[
-        alert.tier
-    ]
+    since = (
+        alert.opened_at if alert.due_at is None else alert.due_at - rules.DEFAULT_LIMITS[alert.tier]
+    )
     return rules.Alert(rules.State(alert.state), alert.tier, since, alert.resolution or None)
 
 
