@@ -100,10 +100,10 @@ def set_tolerance(
 ) -> TolerancePolicy:
     """Tolerance C for a control point and material (or the point's default); replaces the one
     set before. The policy is validated by the pure rules before it is stored."""
-    from station import tolerance
+    from station.services.weigh import tolerance_from_json
 
     sid = writer(actor)
-    tolerance.from_dict(policy)  # refuses a malformed policy with the field named
+    tolerance_from_json(policy)  # refuses a malformed policy with the field named
     category_id = category(grade, "grade").id if grade else None
     row = db.session.scalar(
         sa.select(TolerancePolicy).where(

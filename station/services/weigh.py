@@ -46,10 +46,22 @@ TRANSFER = tolerance.Tolerance(tolerance.Band(tolerance.Basis.ABSOLUTE, Decimal(
 MEASURED_TARE_DRIFT = Decimal("0.05")  # a measured tare 5 % off the standard alerts
 
 
-def tolerance_from_json(data: dict[str, Any]) -> tolerance.Tolerance:
+def tolerance_from_json(data: Any) -> tolerance.Tolerance:
     """A stored policy as the pure rules read it; malformed input is refused naming the field."""
-    if not isinstance(data, dict) or "shortfall" not in data:
-        raise Invalid("容差策略需要短缺侧的规则", {"policy.shortfall": "required"})
+    if not isinstance(data, dict) or not isinstance(data.get("shortfall"), dict):
+        raise Invalid("容差策略需要短缺侧的规则", {"policy.shortfall": "an object"})
+    unknown = set(data) - {"shortfall", "excess", "value_cap_fen", "floor_divisions"}
+    if unknown:
+        raise Invalid("容差策略含未知字段", {f"policy.{sorted(unknown)[0]}": "unknown"})
+
+    def number(value: Any, field: str) -> Decimal:
+        try:
+            result = Decimal(str(value))
+        except ArithmeticError as exc:
+            raise Invalid("请填写数字", {field: "not a number"}) from exc
+        if not result.is_finite():
+            raise Invalid("请填写数字", {field: "not a number"})
+        return result
 
     def band(value: Any, name: str) -> tolerance.Band:
         if not isinstance(value, dict):
@@ -58,15 +70,27 @@ def tolerance_from_json(data: dict[str, Any]) -> tolerance.Tolerance:
             basis = tolerance.Basis(value.get("basis"))
         except ValueError as exc:
             raise Invalid("未知的容差方式", {f"policy.{name}.basis": "unknown"}) from exc
-        number = {k: Decimal(str(value[k])) for k in ("absolute_kg", "percent") if value.get(k)}
-        return tolerance.Band(basis, number.get("absolute_kg"), number.get("percent"))
+        numbers = {
+            k: number(value[k], f"policy.{name}.{k}")
+            for k in ("absolute_kg", "percent")
+            if value.get(k) not in (None, "")
+        }
+        return tolerance.Band(basis, numbers.get("absolute_kg"), numbers.get("percent"))
 
-    cap = data.get("value_cap_fen")
+    def integer(value: Any, field: str) -> int | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            raise Invalid("请填写正整数", {field: "a positive integer"})
+        return int(value)
+
+    excess = data.get("excess")
     return tolerance.Tolerance(
         shortfall=band(data["shortfall"], "shortfall"),
-        excess=band(data["excess"], "excess") if data.get("excess") else None,
-        value_cap_fen=int(cap) if cap not in (None, "") else None,
-        floor_divisions=int(data.get("floor_divisions") or tolerance.DEFAULT_FLOOR_DIVISIONS),
+        excess=band(excess, "excess") if excess else None,
+        value_cap_fen=integer(data.get("value_cap_fen"), "policy.value_cap_fen"),
+        floor_divisions=integer(data.get("floor_divisions"), "policy.floor_divisions")
+        or tolerance.DEFAULT_FLOOR_DIVISIONS,
     )
 
 

@@ -248,7 +248,6 @@ def fill(rule, org_id: int) -> str:
         "bid_id": 999_999,
         "dispute_id": 999_999,
         "decision": "accept",
-        "delivery_id": 999_999,
         "plan_id": 999_999,
         "label": "ST01-RCV-20261201-0001",
         "scale_id": 999_999,

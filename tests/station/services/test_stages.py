@@ -16,7 +16,7 @@ from station import quota
 from station.models import Alert, Package, PackageLink, PackageState, TareKind, Weighing
 from station.services import outbound, setup, stages
 from station.services.weigh import Gross, TareSpec, manual
-from tests.station.services.conftest import T0
+from tests.station.conftest import T0
 
 TZ = "Asia/Shanghai"
 BOX = (TareSpec(TareKind.CONTAINER, "BOX-60"),)
