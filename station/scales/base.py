@@ -288,11 +288,18 @@ class LineDecoder(Decoder):
 
     def _split(self, buf: bytes, out: list[Reading | FrameError]) -> bytes:
         end = 0
+        starts, parse, append = self._start.match, self._parse, out.append
         for match in self.LINE.finditer(buf):
             end = match.end()
             line = match.group()
             if len(line) <= 2 and not line.strip(b"\r\n"):
                 continue  # the LF of a CR LF whose CR ended the previous read, or a blank line
+            if starts(line) and not self._junk:  # the common case, without a call more
+                try:
+                    append(parse(line))
+                    continue
+                except FrameError:
+                    pass
             self._line(line, out)
         tail = buf[end:]
         if len(tail) > self._max_len:  # no terminator where one must have been

@@ -28,6 +28,21 @@ REFUSAL_MESSAGES: dict[str, str] = {
     "scale_error": N_("秤没有给出重量（%(error)s），不能记录。"),
 }
 
+# Reading.error codes in words, for the %(error)s above (msgids: translate before filling).
+ERROR_LABELS: dict[str, str] = {
+    "overload": N_("超载"),
+    "underload": N_("欠载"),
+    "busy": N_("秤忙，指令未执行"),
+    "syntax": N_("指令语法错误"),
+    "transmission": N_("传输错误"),
+    "logical": N_("指令无法执行"),
+    "motion": N_("秤台晃动"),
+    "negative": N_("负重量"),
+    "zero_range": N_("超出置零范围"),
+    "no_weight": N_("无重量数据"),
+    "ack": N_("仅为指令应答"),
+}
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -35,6 +50,7 @@ class Refusal:
 
     code: str
     params: dict[str, str] = field(default_factory=dict)
+    scale_error: str | None = None  # the Reading.error code behind a "scale_error"
 
     @property
     def message(self) -> str:
@@ -66,7 +82,8 @@ def check_reading(reading: Reading, config: ScaleConfig) -> Refusal | None:
     if reading.error == UNDERLOAD:
         return Refusal("underload")
     if reading.error is not None:
-        return Refusal("scale_error", {"error": reading.error})
+        label = ERROR_LABELS.get(reading.error, reading.error)
+        return Refusal("scale_error", {"error": label}, reading.error)
     if reading.unit is not None and reading.unit.lower() != config.unit:
         return Refusal("unit_mismatch", {"frame_unit": reading.unit, "unit": config.unit})
     if reading.stable is not True:

@@ -20,20 +20,8 @@ from station.scales.serial_driver import ScaleDriver, ScaleStatus, ScaleTimeout
 
 
 def config_of(scale: Any) -> ScaleConfig:
-    """A `station_scales` row as the driver's configuration."""
-    return ScaleConfig(
-        protocol=scale.protocol.value,
-        port=scale.port,
-        baud=scale.baud,
-        parity=scale.parity,
-        data_bits=scale.data_bits,
-        stop_bits=scale.stop_bits,
-        division_kg=Decimal(scale.division_g) / 1000,
-        unit=scale.unit,
-        capacity_kg=Decimal(scale.capacity_kg),
-        variant=scale.variant,
-        address=scale.address,
-    )
+    """A `station_scales` row as the driver's configuration, with its variant and address."""
+    return ScaleConfig.from_scale(scale, variant=scale.variant, address=scale.address)
 
 
 class Registry:

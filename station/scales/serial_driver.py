@@ -26,6 +26,7 @@ from core.i18n import N_
 from core.time import utcnow
 from station.scales import protocol_for
 from station.scales.base import KG_PER_UNIT, FrameError, Protocol, Reading, ScaleConfig
+from station.scales.checks import ERROR_LABELS
 from station.scales.stability import StabilityDetector
 
 WAIT_MESSAGES: dict[str, str] = {
@@ -40,10 +41,11 @@ class ScaleTimeout(TimeoutError):
     """No stable reading in time; `reason` says why (a key of WAIT_MESSAGES) and `params`
     fills its message."""
 
-    def __init__(self, reason: str, params: dict[str, str]) -> None:
+    def __init__(self, reason: str, params: dict[str, str], scale_error: str | None = None) -> None:
         super().__init__(f"{reason}: {params}")
         self.reason = reason
         self.params = params
+        self.scale_error = scale_error  # the Reading.error code, for "scale_error"
 
     @property
     def message(self) -> str:
@@ -197,7 +199,8 @@ class ScaleDriver:
         if reading is None:
             return ScaleTimeout("no_reading", {"port": port})
         if reading.error is not None:
-            return ScaleTimeout("scale_error", {"error": reading.error})
+            label = ERROR_LABELS.get(reading.error, reading.error)
+            return ScaleTimeout("scale_error", {"error": label}, reading.error)
         return ScaleTimeout("unstable", {"seconds": f"{timeout_s:g}"})
 
     # -- the thread -----------------------------------------------------------------------

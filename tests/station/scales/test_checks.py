@@ -33,12 +33,12 @@ def test_a_stable_weight_within_capacity_may_be_recorded() -> None:
         (reading("12", unit="lb"), "unit_mismatch", {"frame_unit": "lb", "unit": "kg"}),
         (reading("0", error="overload"), "overload", {}),
         (reading("0", error="underload"), "underload", {}),
-        (reading("0", error="busy"), "scale_error", {"error": "busy"}),
+        (reading("0", error="busy"), "scale_error", {"error": "秤忙，指令未执行"}),
     ],
 )
 def test_refusals_name_their_reason(value: Reading, code: str, params: dict[str, str]) -> None:
     refusal = check_reading(value, SCALE)
-    assert refusal == Refusal(code, params)
+    assert refusal == Refusal(code, params, value.error if code == "scale_error" else None)
     assert refusal.message == REFUSAL_MESSAGES[code]
     assert all(f"%({name})s" in refusal.message for name in params)
     assert "%(" not in refusal.text()
@@ -69,3 +69,12 @@ def test_an_unknown_unit_cannot_be_converted() -> None:
 
 def test_every_refusal_has_a_chinese_message() -> None:
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in m) for m in REFUSAL_MESSAGES.values())
+
+
+def test_every_scale_error_code_has_words() -> None:
+    from station.scales import base
+    from station.scales.checks import ERROR_LABELS
+
+    names = "OVERLOAD UNDERLOAD BUSY SYNTAX TRANSMISSION LOGICAL MOTION NEGATIVE ZERO_RANGE"
+    codes = {getattr(base, name) for name in [*names.split(), "NO_WEIGHT", "ACK"]}
+    assert codes == set(ERROR_LABELS)

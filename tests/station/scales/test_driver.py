@@ -208,7 +208,8 @@ def test_an_overloaded_scale_gives_no_stable_reading(tmp_path: Path) -> None:
         with pytest.raises(ScaleTimeout) as caught:
             driver.wait_stable(0.4)
         assert caught.value.reason == "scale_error"
-        assert caught.value.params == {"error": "overload"}
+        assert caught.value.scale_error == "overload"
+        assert caught.value.params == {"error": "超载"}
 
 
 def test_a_port_that_does_not_exist_is_retried(tmp_path: Path) -> None:
