@@ -10,7 +10,12 @@ LITERAL = re.compile(r"url_for\(\s*['\"]([\w.]+)['\"]")
 
 def test_every_url_for_names_an_endpoint(app) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    sources = [*ROOT.glob("marketplace/**/*.html"), *ROOT.glob("marketplace/**/*.py")]
+    sources = [
+        *ROOT.glob("marketplace/**/*.html"),
+        *ROOT.glob("marketplace/**/*.py"),
+        *ROOT.glob("station/**/*.html"),
+        *ROOT.glob("station/**/*.py"),
+    ]
     unknown = sorted(
         f"{path.relative_to(ROOT)}: {name}"
         for path in sources
