@@ -920,4 +920,7 @@ EN = {
     "手工录入重量必须说明原因": "A weight entered by hand needs a reason",
     "没有该皮重的标准值，请测定皮重": "There is no standard tare for this; measure the tare",
     "回收站%(tier)s级预警：%(stage)s 偏差 %(d)s 千克（容差 %(c)s）": "Station tier %(tier)s alert: %(stage)s deviates %(d)s kg (tolerance %(c)s)",
+    "称重记录不存在": "Weighing not found",
+    "该环节的称重不能复称": "A weighing of this stage cannot be redone",
+    "该记录已被复称，请复称最新的记录": "This weighing has been redone already; redo the latest one",
 }

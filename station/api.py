@@ -32,6 +32,7 @@ from station.schemas import (
     RatioSetSchema,
     ReceiveSchema,
     RecordSchema,
+    ReweighSchema,
     ScaleReadingSchema,
     SortSchema,
     TareSchema,
@@ -389,6 +390,25 @@ def list_weighings() -> Any:
     if actor.org_kind is OrgKind.STATION:
         stmt = stmt.where(Weighing.station_id == actor.org_id)
     return db.session.scalars(stmt).all()
+
+
+@blp.route("/weighings/<int:weighing_id>/reweigh", methods=["POST"])
+@access(kinds=STATION, roles=WRITERS)
+@blp.arguments(ReweighSchema)
+@blp.response(201, WeighingSchema)
+def reweigh(data: dict[str, Any], weighing_id: int) -> Any:
+    """复称: a new weighing that corrects this one (which stays, linked), while nothing
+    downstream has used the package."""
+    actor = request_actor()
+    return _commit(
+        stages.reweigh(
+            actor,
+            weighing_id,
+            gross_from(data["weight"], station_of(actor)),
+            tare_specs(data["tares"]),
+            now=utcnow(),
+        )
+    )
 
 
 @blp.route("/scales/<int:scale_id>/reading", methods=["GET"])

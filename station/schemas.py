@@ -150,6 +150,11 @@ class ReceiveSchema(BaseSchema):
     deductions = fields.List(fields.Nested(DeductionInSchema), load_default=list)
 
 
+class ReweighSchema(BaseSchema):
+    weight = fields.Nested(WeightSchema, required=True)
+    tares = fields.List(fields.Nested(TareInSchema), load_default=list)
+
+
 class OutputSchema(BaseSchema):
     line = fields.Str(required=True, validate=validate.Length(min=1, max=60))
     weight = fields.Nested(WeightSchema, required=True)
@@ -253,6 +258,7 @@ class WeighingSchema(BaseSchema):
     ratio_x = fields.Decimal(as_string=True, allow_none=True)
     tier = fields.Int()
     raw_sha256 = fields.Str()
+    replaces_id = fields.Int(allow_none=True)
     created_at = fields.AwareDateTime()
 
 

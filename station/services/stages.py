@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from core.auth import Actor
 from core.db import db
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Invalid, NotFound
 from core.models import Organization
 from station import labels, quota, tolerance
 from station.models import (
@@ -401,3 +401,59 @@ def warehouse_in(
     )
     package.state, package.location_id = PackageState.IN_STOCK, place.id
     return weighing
+
+
+# What a package must still be for its weighing to be redone: nothing downstream used it yet.
+REWEIGHABLE = {
+    Stage.RECEIVE: PackageState.RECEIVED,
+    Stage.BALE: PackageState.BALED,
+    Stage.WAREHOUSE_IN: PackageState.IN_STOCK,
+}
+
+
+def reweigh(
+    actor: Actor,
+    weighing_id: int,
+    gross: Gross,
+    tares: list[TareSpec],
+    *,
+    now: datetime,
+) -> Weighing:
+    """A re-weigh: a new record pointing at the one it corrects (records are never edited),
+    checked against the same standard; the package takes the new net weight. Only while
+    nothing downstream has used the package yet."""
+    sid = writer(actor)
+    old = db.session.scalar(
+        sa.select(Weighing).where(Weighing.id == weighing_id, Weighing.station_id == sid)
+    )
+    if old is None:
+        raise NotFound("称重记录不存在")
+    if old.stage not in REWEIGHABLE or old.total or old.package_id is None:
+        raise Conflict("该环节的称重不能复称", {"weighing": f"stage {old.stage.value}"})
+    newer = db.session.scalar(sa.select(Weighing.id).where(Weighing.replaces_id == old.id))
+    if newer is not None:
+        raise Conflict("该记录已被复称，请复称最新的记录", {"weighing": f"replaced by {newer}"})
+    package = db.session.scalar(
+        sa.select(Package).where(Package.id == old.package_id).with_for_update()
+    )
+    _require(package, REWEIGHABLE[old.stage])
+    pure_tares, _ = resolve_tares(sid, tares, now)
+    new = record(
+        actor,
+        sid,
+        stage=old.stage,
+        point=old.control_point,
+        gross=gross,
+        tares=pure_tares,
+        standard_kg=kg(old.standard_g) if old.standard_g is not None else None,
+        category_id=old.category_id,
+        now=now,
+        package_id=package.id,
+        delivery_id=old.delivery_id,
+        work_order_id=old.work_order_id,
+        replaces_id=old.id,
+        subject=Subject(line=old.line, vehicle_plate=old.vehicle_plate, supplier_id=old.factory_id),
+    )
+    if old.stage is not Stage.WAREHOUSE_IN:  # warehouse-in checks the bale, it does not remake it
+        package.net_g = package.remaining_g = new.net_g
+    return new

@@ -237,3 +237,20 @@ def test_weighings_are_never_updated(app, station, weigh):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(Weighing, weighing.id).net_g == 998_000
+
+
+def test_a_reweigh_is_a_new_record_linked_to_the_old_one(app, station, weigh):
+    s = station
+    delivery, _ = delivered(s, weigh)
+    first = stages.receive(s.operator, delivery.id, weigh("5150"), [TRUCK], now=T0, tz=TZ)
+    assert first.result == "anomaly"
+    second = stages.reweigh(s.operator, first.id, weigh("5198"), [TRUCK], now=T0)
+    assert (second.replaces_id, second.result, second.standard_g) == (
+        first.id,
+        "normal",
+        1_000_000,
+    )
+    assert db.session.get(Weighing, first.id).net_g == 950_000  # the first record stays
+    assert db.session.get(Package, first.package_id).net_g == 998_000
+    with pytest.raises(Conflict):  # only the latest record can be re-weighed
+        stages.reweigh(s.operator, first.id, weigh("5198"), [TRUCK], now=T0)
