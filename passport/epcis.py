@@ -1,0 +1,435 @@
+"""Builders of the EPCIS 2.0 JSON-LD events of a lot's life, and the document that carries them.
+
+**Identity.** A lot (or package) is identified at *class level*, as GS1 identifies a batch: its
+URI (``https://<host>/lot/<ID>``, or the Digital Link ``/01/<GTIN>/10/<ID>``) is the
+``epcClass`` of every ``quantityList`` entry, with the mass in kilograms (``uom: "KGM"``)
+where it is known. Masses come in as integer grams and leave as kilograms with at most three
+decimals, which RFC 8785 serialises exactly.
+
+**Vocabulary.** CBV 2.0 bare words where CBV has the step or disposition; otherwise URIs in
+our namespace ``https://huanlian.example/voc/`` (prefix ``hl:``; the reserved ``.example``
+name is a stable identifier that no one else can own, not an address to fetch). Ours are
+``hl`` bizSteps ``sorting`` (分拣), ``baling`` (打包) and ``trading`` (成交), dispositions
+``recycled``, ``reused`` and ``energy_recovered``, and extension fields (``hl:category``,
+``hl:inputHeads`` …) listed in ``passport/data/README.md``.
+
+| step | event | bizStep | disposition |
+|---|---|---|---|
+| listing | ObjectEvent ADD (+ ``ilmd``) | commissioning | active |
+| collection | ObjectEvent OBSERVE | collecting | in_transit |
+| weighing | ObjectEvent OBSERVE, ``quantityList`` + ``sensorElementList`` (Mass, KGM) | sensor_reporting | — |
+| sorting / baling | TransformationEvent inputs → outputs, ``ilmd.hl:inputHeads`` | hl sorting / baling | active |
+| storing | ObjectEvent OBSERVE | storing | available |
+| sampling | ObjectEvent OBSERVE | sampling | active |
+| inspection | ObjectEvent OBSERVE (+ measurements) | inspecting | conformant / non_conformant |
+| trade | TransactionEvent ADD, ``bizTransactionList`` | hl trading | reserved |
+| shipping | ObjectEvent OBSERVE | shipping | in_transit |
+| receiving | ObjectEvent OBSERVE | receiving | in_progress |
+| end use | ObjectEvent DELETE | decommissioning | hl recycled / reused / energy_recovered, CBV disposed |
+
+**Public by construction.** Events carry no prices and no personal data; parties are opaque
+URIs (``https://<host>/org/<id>``). A trade's terms are bound by ``hl:termsCommitment``, the
+SHA-256 of a random salt and the canonical terms (``commitment``): the public can verify the
+chain, and members of the trade, who hold the salt, can prove the terms.
+
+**Event IDs** are ``ni:///sha-256;<hex>?ver=hl-jcs-1`` (RFC 6920 named information): the
+SHA-256 of the RFC 8785 JSON of the event without ``eventID``, ``recordTime`` and
+``errorDeclaration``. This is *not* the CBV 2.0 event hash (the ``?ver=CBV2.0`` algorithm),
+so it does not claim to be: the reference implementation (PyPI ``epcis-event-hash-generator``)
+installs a global JSON-LD document loader that falls back to the internet, which this offline
+package may not do; JCS is simpler to reproduce and is the hash the chain uses anyway.
+
+**Corrections** never change a stored event: ``correction`` returns an error declaration (the
+original event again, with ``errorDeclaration`` naming the corrective events) and the
+corrective event; both are appended to the chain as new entries.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from core.errors import Invalid
+from passport.canonical import canonical, canonical_hash, sha256_hex
+from passport.lineage import Tolerance, check_mass_balance
+
+NAMESPACE = "https://huanlian.example/voc/"
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+CONTEXT: list[Any] = [EPCIS_CONTEXT, {"hl": NAMESPACE}]
+EVENT_ID_PREFIX = "ni:///sha-256;"
+EVENT_ID_SUFFIX = "?ver=hl-jcs-1"
+
+BIZSTEP_SORTING = NAMESPACE + "bizstep/sorting"
+BIZSTEP_BALING = NAMESPACE + "bizstep/baling"
+BIZSTEP_TRADING = NAMESPACE + "bizstep/trading"
+END_USE_DISPOSITION = {
+    "recycling": NAMESPACE + "disposition/recycled",  # 再生利用
+    "reuse": NAMESPACE + "disposition/reused",  # 再使用
+    "energy_recovery": NAMESPACE + "disposition/energy_recovered",  # 能量回收
+    "disposal": "disposed",  # 无害化处置 (CBV)
+}
+NOT_HASHED_IN_ID = ("eventID", "recordTime", "errorDeclaration")
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Portion:
+    """A lot and a mass in grams: one input or output of a transformation."""
+
+    lot: str
+    mass_g: int
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One sensor or lab reading: a CBV measurement type (or URI), a value and a UN/ECE unit."""
+
+    type: str
+    value: float
+    uom: str
+
+
+def kilograms(mass_g: int, field: str = "mass_g") -> float:
+    """Integer grams as kilograms (exact to the gram in RFC 8785); negative or non-int refused."""
+    if not isinstance(mass_g, int) or isinstance(mass_g, bool) or mass_g < 0:
+        raise Invalid("重量必须是非负整数克", {field: "non-negative integer grams"})
+    if mass_g > 2**53 - 1:
+        raise Invalid("重量超出范围", {field: "too large"})
+    return mass_g / 1000
+
+
+def event_time(moment: datetime) -> str:
+    """UTC RFC 3339 with milliseconds, as EPCIS examples write it; naive times refused."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise Invalid("事件时间必须带时区（UTC）", {"at": "aware datetime"})
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return text[:-3] + "Z"
+
+
+def zone_offset(moment: datetime, tz: str) -> str:
+    """The ``±hh:mm`` offset of zone `tz` at `moment` (``eventTimeZoneOffset``)."""
+    offset = moment.astimezone(ZoneInfo(tz)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def event_id(event: Mapping[str, Any]) -> str:
+    """The ID of an event: SHA-256 of its canonical JSON without the fields a record adds."""
+    body = {k: v for k, v in event.items() if k not in NOT_HASHED_IN_ID}
+    return EVENT_ID_PREFIX + canonical_hash(body) + EVENT_ID_SUFFIX
+
+
+def commitment(data: Mapping[str, Any], salt: bytes) -> str:
+    """``sha-256:<hex>`` of salt ‖ canonical(data): binds private terms without revealing them."""
+    if len(salt) < 16:
+        raise ValueError("a commitment salt needs at least 16 random bytes")
+    return "sha-256:" + sha256_hex(salt + canonical(data, "terms"))
+
+
+def quantity(lot: str, mass_g: int | None) -> Json:
+    """A ``quantityList`` element: the lot as ``epcClass``, the mass in KGM when known."""
+    element: Json = {"epcClass": lot}
+    if mass_g is not None:
+        element["quantity"] = kilograms(mass_g)
+        element["uom"] = "KGM"
+    return element
+
+
+def _event(
+    kind: str,
+    at: datetime,
+    tz: str,
+    fields: Mapping[str, Any],
+    *,
+    read_point: str | None = None,
+    biz_location: str | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> Json:
+    """Assemble an event in the schema's field order, drop empty values, and give it its ID."""
+    event: Json = {
+        "type": kind,
+        "eventTime": event_time(at),
+        "eventTimeZoneOffset": zone_offset(at, tz),
+    }
+    event.update({k: v for k, v in fields.items() if v not in (None, [], {})})
+    if read_point:
+        event["readPoint"] = {"id": read_point}
+    if biz_location:
+        event["bizLocation"] = {"id": biz_location}
+    for key, value in (extensions or {}).items():
+        if not key.startswith("hl:"):
+            raise ValueError(f"extension {key!r} must be in the hl: namespace")
+        if value is not None:
+            event[key] = value
+    event["eventID"] = event_id(event)
+    return event
+
+
+def _parties(role: str, pairs: Sequence[tuple[str, str | None]]) -> list[Json]:
+    """A ``sourceList`` / ``destinationList`` from (CBV type, party or location URI) pairs."""
+    return [{"type": t, role: uri} for t, uri in pairs if uri]
+
+
+def listing(
+    lot: str,
+    *,
+    at: datetime,
+    producer: str,
+    category: str,
+    mass_g: int | None = None,
+    grade: str | None = None,
+    site: str | None = None,
+    tz: str = "Asia/Shanghai",
+    attributes: Mapping[str, Any] | None = None,
+) -> Json:
+    """A lot comes into being (ADD, commissioning): who made it and what it is, in ``ilmd``."""
+    ilmd: Json = {"hl:producer": producer, "hl:category": category}
+    if grade:
+        ilmd["hl:grade"] = grade
+    for key, value in (attributes or {}).items():
+        ilmd[key if key.startswith("hl:") else f"hl:{key}"] = value
+    fields = {
+        "action": "ADD",
+        "quantityList": [quantity(lot, mass_g)],
+        "bizStep": "commissioning",
+        "disposition": "active",
+        "ilmd": ilmd,
+    }
+    return _event("ObjectEvent", at, tz, fields, read_point=site, biz_location=site)
+
+
+def _observe(
+    lot: str,
+    at: datetime,
+    tz: str,
+    biz_step: str,
+    disposition: str | None,
+    mass_g: int | None,
+    *,
+    location: str | None = None,
+    sources: Sequence[tuple[str, str | None]] = (),
+    destinations: Sequence[tuple[str, str | None]] = (),
+    transactions: Sequence[tuple[str, str]] = (),
+    sensors: list[Json] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> Json:
+    fields = {
+        "action": "OBSERVE",
+        "quantityList": [quantity(lot, mass_g)],
+        "bizStep": biz_step,
+        "disposition": disposition,
+        "bizTransactionList": [{"type": t, "bizTransaction": u} for t, u in transactions],
+        "sourceList": _parties("source", sources),
+        "destinationList": _parties("destination", destinations),
+        "sensorElementList": sensors,
+    }
+    return _event(
+        "ObjectEvent", at, tz, fields, read_point=location, biz_location=location,
+        extensions=extensions,
+    )  # fmt: skip
+
+
+def collection(
+    lot: str, *, at: datetime, producer: str, collector: str, mass_g: int | None = None,
+    location: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """The collector picks the lot up at the producer (collecting, in transit)."""
+    return _observe(
+        lot, at, tz, "collecting", "in_transit", mass_g, location=location,
+        sources=[("possessing_party", producer)], destinations=[("possessing_party", collector)],
+    )  # fmt: skip
+
+
+def weighing(
+    lot: str, *, at: datetime, net_g: int, scale: str, gross_g: int | None = None,
+    tare_g: int | None = None, location: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """A weighing: the net mass in ``quantityList`` and the scale's reading as sensor data."""
+    reports: list[Json] = [{"type": "Mass", "value": kilograms(net_g, "net_g"), "uom": "KGM"}]
+    for role, grams in (("gross", gross_g), ("tare", tare_g)):
+        if grams is not None:
+            reports.append(
+                {"type": "Mass", "value": kilograms(grams, f"{role}_g"), "uom": "KGM", "hl:role": role}
+            )
+    sensor = {"sensorMetadata": {"time": event_time(at), "deviceID": scale}, "sensorReport": reports}
+    return _observe(lot, at, tz, "sensor_reporting", None, net_g, location=location, sensors=[sensor])
+
+
+def transformation(
+    inputs: Sequence[Portion],
+    outputs: Sequence[Portion],
+    *,
+    at: datetime,
+    kind: Literal["sorting", "baling"],
+    input_heads: Mapping[str, tuple[int, str]],
+    location: str | None = None,
+    tolerance: Tolerance | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
+    """Sorting (one input, several outputs) or baling (several inputs, one bale).
+
+    `input_heads` gives each input lot's chain head *before* this event (seq, hash); the outputs
+    record them in ``ilmd.hl:inputHeads``, which ties each output's history to its inputs'.
+    Outputs heavier than the inputs beyond `tolerance` are refused (``check_mass_balance``).
+    """
+    if not inputs or not outputs:
+        raise Invalid("转换需要至少一个投入和一个产出", {"inputs" if not inputs else "outputs": "required"})
+    lots = [p.lot for p in inputs] + [p.lot for p in outputs]
+    if len(set(lots)) != len(lots):
+        raise Invalid("同一批次在转换中出现两次", {"outputs": "duplicate lot"})
+    missing = [p.lot for p in inputs if p.lot not in input_heads]
+    if missing:
+        raise Invalid("缺少投入批次的链头：%(lot)s", {"input_heads": "missing"}, lot=missing[0])
+    check_mass_balance([p.mass_g for p in inputs], [p.mass_g for p in outputs], tolerance)
+    heads = [
+        {"hl:lot": p.lot, "hl:seq": input_heads[p.lot][0], "hl:head": input_heads[p.lot][1]}
+        for p in inputs
+    ]
+    fields = {
+        "inputQuantityList": [quantity(p.lot, p.mass_g) for p in inputs],
+        "outputQuantityList": [quantity(p.lot, p.mass_g) for p in outputs],
+        "bizStep": BIZSTEP_SORTING if kind == "sorting" else BIZSTEP_BALING,
+        "disposition": "active",
+        "ilmd": {"hl:inputHeads": heads},
+    }
+    return _event("TransformationEvent", at, tz, fields, read_point=location, biz_location=location)
+
+
+def storing(
+    lot: str, *, at: datetime, location: str, mass_g: int | None = None, tz: str = "Asia/Shanghai"
+) -> Json:
+    """Warehouse-in (入库): stored at a location, available."""
+    return _observe(lot, at, tz, "storing", "available", mass_g, location=location)
+
+
+def sampling(
+    lot: str, *, at: datetime, sample_g: int | None = None, sample: str | None = None,
+    location: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """A sample is drawn (its mass and its own ID URI, when it has one)."""
+    extensions = {"hl:sample": sample, "hl:sampleMass": None if sample_g is None else kilograms(sample_g, "sample_g")}
+    return _observe(lot, at, tz, "sampling", "active", None, location=location, extensions=extensions)
+
+
+def inspection(
+    lot: str, *, at: datetime, conformant: bool, measurements: Sequence[Measurement] = (),
+    report: str | None = None, location: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """An inspection or lab result: conformant or not, with its measurements as sensor data."""
+    sensors = None
+    if measurements:
+        reports = [{"type": m.type, "value": m.value, "uom": m.uom} for m in measurements]
+        sensors = [{"sensorMetadata": {"time": event_time(at)}, "sensorReport": reports}]
+    return _observe(
+        lot, at, tz, "inspecting", "conformant" if conformant else "non_conformant", None,
+        location=location, sensors=sensors, extensions={"hl:report": report},
+    )  # fmt: skip
+
+
+def trade(
+    lot: str, *, at: datetime, transaction: str, seller: str, buyer: str, mass_g: int | None = None,
+    terms_commitment: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """The award (成交): a TransactionEvent tying the lot to the trade, seller to buyer."""
+    fields = {
+        "bizTransactionList": [{"type": "po", "bizTransaction": transaction}],
+        "quantityList": [quantity(lot, mass_g)],
+        "action": "ADD",
+        "bizStep": BIZSTEP_TRADING,
+        "disposition": "reserved",
+        "sourceList": [{"type": "owning_party", "source": seller}],
+        "destinationList": [{"type": "owning_party", "destination": buyer}],
+    }
+    extensions = {"hl:termsCommitment": terms_commitment}
+    return _event("TransactionEvent", at, tz, fields, extensions=extensions)
+
+
+def shipping(
+    lot: str, *, at: datetime, origin: str, destination: str, carrier: str | None = None,
+    mass_g: int | None = None, transaction: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """Departure (出库 / 发运) from `origin` to `destination`, in transit."""
+    return _observe(
+        lot, at, tz, "shipping", "in_transit", mass_g, location=origin,
+        sources=[("location", origin)], destinations=[("location", destination), ("possessing_party", carrier)],
+        transactions=[("po", transaction)] if transaction else (),
+    )  # fmt: skip
+
+
+def receiving(
+    lot: str, *, at: datetime, location: str, receiver: str, mass_g: int | None = None,
+    transaction: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """Arrival at the buyer, with the weighbridge net when known."""
+    return _observe(
+        lot, at, tz, "receiving", "in_progress", mass_g, location=location,
+        destinations=[("owning_party", receiver)], transactions=[("po", transaction)] if transaction else (),
+    )  # fmt: skip
+
+
+def end_use(
+    lot: str, *, at: datetime, use: Literal["recycling", "reuse", "energy_recovery", "disposal"],
+    product: str | None = None, location: str | None = None, tz: str = "Asia/Shanghai",
+) -> Json:  # fmt: skip
+    """The lot ends (DELETE, decommissioning) in its end use, and what it became."""
+    if use not in END_USE_DISPOSITION:
+        raise Invalid("未知的最终用途：%(use)s", {"use": "unknown"}, use=str(use))
+    fields = {
+        "action": "DELETE",
+        "quantityList": [quantity(lot, None)],
+        "bizStep": "decommissioning",
+        "disposition": END_USE_DISPOSITION[use],
+    }
+    extensions = {"hl:endUse": use, "hl:product": product}
+    return _event("ObjectEvent", at, tz, fields, read_point=location, extensions=extensions)
+
+
+def correction(
+    original: Mapping[str, Any],
+    corrective: Mapping[str, Any],
+    *,
+    at: datetime,
+    reason: str = "incorrect_data",
+) -> tuple[Json, Json]:
+    """The EPCIS way to amend: (error declaration of `original`, the corrective event).
+
+    The declaration is the original event unchanged — same ``eventID`` — plus
+    ``errorDeclaration`` with the time, the CBV reason (``incorrect_data``, ``did_not_occur``
+    or a URI) and the corrective event's ID. Nothing stored is updated or deleted.
+    """
+    if "errorDeclaration" in original:
+        raise Invalid("该事件已被声明有误", {"event": "already declared"})
+    declared = copy.deepcopy(dict(original))
+    declared["errorDeclaration"] = {
+        "declarationTime": event_time(at),
+        "reason": reason,
+        "correctiveEventIDs": [corrective["eventID"]],
+    }
+    return declared, copy.deepcopy(dict(corrective))
+
+
+def document(events: Sequence[Mapping[str, Any]], *, created_at: datetime) -> Json:
+    """The EPCISDocument carrying `events`, with the standard context and our prefix."""
+    return {
+        "@context": copy.deepcopy(CONTEXT),
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": event_time(created_at),
+        "epcisBody": {"eventList": [copy.deepcopy(dict(e)) for e in events]},
+    }
+
+
+def classes(event: Mapping[str, Any]) -> list[str]:
+    """Every lot (``epcClass``) an event names, inputs before outputs."""
+    found: list[str] = []
+    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
+        for element in event.get(key) or []:
+            if isinstance(element, Mapping) and isinstance(element.get("epcClass"), str):
+                found.append(element["epcClass"])
+    return found
