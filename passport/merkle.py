@@ -331,6 +331,7 @@ class HeadsTree:
 
     def __init__(self, heads: Mapping[str, tuple[int, str]]) -> None:
         self.lots = sorted(heads)
+        self.values = {lot: (int(heads[lot][0]), str(heads[lot][1])) for lot in self.lots}
         self.position = {lot: i for i, lot in enumerate(self.lots)}
         leaves = [leaf_hash(head_leaf(lot, *heads[lot])) for lot in self.lots]
         self.log = MerkleLog(MemoryNodeStore.from_leaf_hashes(leaves))
