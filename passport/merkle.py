@@ -276,7 +276,7 @@ def verify_consistency(
 
     A proof from the empty tree proves nothing and is refused, as transparency-dev/merkle does.
     """
-    if not 0 < old_size <= new_size or not _well_formed([old_root, new_root, *proof]):
+    if not 0 < old_size <= new_size or not _well_formed(proof):
         return False
     if old_size == new_size:
         return not proof and old_root == new_root
