@@ -69,6 +69,7 @@ CHECKPOINT_MALFORMED = N_("检查点格式错误：%(reason)s")
 CHECKPOINT_SIGNATURE = N_("检查点签名无效：检查点被改动，或不是这把公钥签的")
 SCHEMA_INVALID = N_("EPCIS 数据不符合 JSON Schema（%(schema)s）：%(path)s：%(reason)s")
 JSONLD_INVALID = N_("EPCIS 文档无法按 JSON-LD 展开：%(reason)s")
+DOCUMENT_CONTEXT = N_("文档的 @context 不是护照使用的标准上下文，事件的含义可能被改变")
 EVENT_DUPLICATE = N_("同一事件在文档中出现了两次")
 EVENT_ID = N_("事件编号与事件内容不符")
 EVENT_MISSING = N_("第 %(seq)s 条记录的事件不在文档中（事件被改动或删除）")
@@ -97,6 +98,8 @@ ENGLISH.update(
         "not signed by this key",
         SCHEMA_INVALID: "EPCIS data fails the JSON Schema (%(schema)s): %(path)s: %(reason)s",
         JSONLD_INVALID: "The EPCIS document cannot be expanded as JSON-LD: %(reason)s",
+        DOCUMENT_CONTEXT: "The document's @context is not the standard context passports use; "
+        "the events' meaning may have been changed",
         EVENT_DUPLICATE: "The same event appears twice in the document",
         EVENT_ID: "The event ID does not match the event's content",
         EVENT_MISSING: "The event of entry %(seq)s is not in the document (changed or deleted)",

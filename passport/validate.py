@@ -115,8 +115,22 @@ def quick_schema_errors(instance: Any) -> list[tuple[str, str, str]]:
     and only a failing document is re-checked by the reference validator for its message.
     ``tests/passport/test_validate.py`` holds the two to the same verdicts.
     """
-    if _fast_shipped().is_valid(instance):
+    fast = _fast_shipped()
+    if fast.is_valid(instance):
         return []
+    body = instance.get("epcisBody") if isinstance(instance, Mapping) else None
+    events = body.get("eventList") if isinstance(body, Mapping) else None
+    if isinstance(events, list) and events:
+        # find the failing event fast, and let the reference validator explain only that one
+        shell = {**instance, "epcisBody": {**body, "eventList": []}}
+        if fast.is_valid(shell):
+            for position, event in enumerate(events):
+                single = {**shell, "epcisBody": {**body, "eventList": [event]}}
+                if not fast.is_valid(single):
+                    return [
+                        (name, path.replace("eventList[0]", f"eventList[{position}]", 1), reason)
+                        for name, path, reason in schema_errors(single)
+                    ] or [(SHIPPED_NAME, f"epcisBody.eventList[{position}]", "invalid")]
     return schema_errors(instance) or [(SHIPPED_NAME, "(document)", "invalid")]
 
 

@@ -5,7 +5,8 @@ Checks, in order (each reports and carries on, so one tamper shows all its conse
 1. **shape** of the bundle; **key**: the bundle's public key, and — when the caller pins one
    (``trusted_key``, the key the platform publishes) — that it is that key;
 2. **checkpoint**: its Ed25519 signature over the RFC 8785 body;
-3. **schema** of the EPCIS document (shipped 2.0.1 schema, plus any `extra` schemas), and its
+3. **context and schema** of the EPCIS document (its ``@context`` must be the standard one the
+   events were hashed under; ``creationDate`` is the export's own time and not protected) (shipped 2.0.1 schema, plus any `extra` schemas), and its
    JSON-LD expansion when ``expand=True``;
 4. **events**: each event's ID against its content; each event in some chain and each chain
    entry's event in the document (by the event's canonical hash), about the chain's lot;
@@ -35,7 +36,7 @@ from passport import checkpoint as cp
 from passport import problems as P
 from passport.bundle import FORMAT
 from passport.chain import ChainEntry, event_hash, verify_chain
-from passport.epcis import EVENT_ID_PREFIX, EVENT_ID_SUFFIX, classes, event_id
+from passport.epcis import CONTEXT, EVENT_ID_PREFIX, EVENT_ID_SUFFIX, classes, event_id
 from passport.ids import MalformedIdentifier, parse_uri, validate_id
 from passport.lineage import DEFAULT_TOLERANCE, Tolerance
 from passport.merkle import HeadProof, leaf_hash, verify_consistency, verify_head, verify_inclusion
@@ -161,6 +162,8 @@ def verify_bundle(
 
     # 3. schema and JSON-LD
     document = bundle["document"]
+    if document.get("@context") != CONTEXT:  # events are hashed as read under this context
+        add(problem("document.context", "document.@context", P.DOCUMENT_CONTEXT))
     errors = quick_schema_errors(document)
     errors += schema_errors(document, extra, shipped=False) if extra else []
     for name, path, reason in errors:
@@ -304,12 +307,11 @@ def _check_older(
     add = report.problems.append
     if kept is not None:
         kept_body = kept.get("body") if isinstance(kept, Mapping) else None
-        older_body = older.get("checkpoint", {}).get("body") if isinstance(older, Mapping) else None
-        if kept_body is None or older_body != kept_body:
+        carried = older.get("checkpoint") if isinstance(older, Mapping) else None
+        if kept_body is None or carried != kept:  # exactly the user's copy, signature and all
             size = kept_body.get("tree_size") if isinstance(kept_body, Mapping) else "?"
             add(problem("older.not_kept", "older", P.OLDER_NOT_KEPT, size=size))
             return
-        older = {**older, "checkpoint": kept}  # the user's own copy, signature and all
     if not isinstance(older, Mapping) or checkpoint is None:
         add(problem("bundle.malformed", "older", P.BUNDLE_MALFORMED, reason="older"))
         return
