@@ -126,9 +126,13 @@ def verify_chain(
             expected_seq += 1
             continue
         if entry.lot != lot:
-            found.append(problem("chain.wrong_lot", place, P.CHAIN_WRONG_LOT, found=entry.lot, lot=lot))
+            found.append(
+                problem("chain.wrong_lot", place, P.CHAIN_WRONG_LOT, found=entry.lot, lot=lot)
+            )
         if entry.seq > expected_seq:
-            found.append(problem("chain.gap", place, P.CHAIN_GAP, expected=expected_seq, found=entry.seq))
+            found.append(
+                problem("chain.gap", place, P.CHAIN_GAP, expected=expected_seq, found=entry.seq)
+            )
         elif entry.seq < expected_seq:
             found.append(
                 problem("chain.order", place, P.CHAIN_ORDER, expected=expected_seq, found=entry.seq)

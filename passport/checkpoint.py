@@ -47,8 +47,7 @@ def rfc3339(moment: datetime) -> str:
     """UTC RFC 3339 with a ``Z`` and whole seconds unless there are microseconds; naive refused."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass an aware UTC time (core.time.utcnow())")
-    text = moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return text
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,15 @@ name is a stable identifier that no one else can own, not an address to fetch). 
 |---|---|---|---|
 | listing | ObjectEvent ADD (+ ``ilmd``) | commissioning | active |
 | collection | ObjectEvent OBSERVE | collecting | in_transit |
-| weighing | ObjectEvent OBSERVE, ``quantityList`` + ``sensorElementList`` (Mass, KGM) | sensor_reporting | — |
-| sorting / baling | TransformationEvent inputs → outputs, ``ilmd.hl:inputHeads`` | hl sorting / baling | active |
+| weighing | ObjectEvent OBSERVE, quantityList + sensorElementList (KGM) | sensor_reporting | |
+| sorting, baling | TransformationEvent, ``ilmd.hl:inputHeads`` | hl sorting, baling | active |
 | storing | ObjectEvent OBSERVE | storing | available |
 | sampling | ObjectEvent OBSERVE | sampling | active |
 | inspection | ObjectEvent OBSERVE (+ measurements) | inspecting | conformant / non_conformant |
 | trade | TransactionEvent ADD, ``bizTransactionList`` | hl trading | reserved |
 | shipping | ObjectEvent OBSERVE | shipping | in_transit |
 | receiving | ObjectEvent OBSERVE | receiving | in_progress |
-| end use | ObjectEvent DELETE | decommissioning | hl recycled / reused / energy_recovered, CBV disposed |
+| end use | ObjectEvent DELETE | decommissioning | hl recycled, reused, energy_recovered; disposed |
 
 **Public by construction.** Events carry no prices and no personal data; parties are opaque
 URIs (``https://<host>/org/<id>``). A trade's terms are bound by ``hl:termsCommitment``, the
@@ -230,35 +230,70 @@ def _observe(
         "sensorElementList": sensors,
     }
     return _event(
-        "ObjectEvent", at, tz, fields, read_point=location, biz_location=location,
+        "ObjectEvent",
+        at,
+        tz,
+        fields,
+        read_point=location,
+        biz_location=location,
         extensions=extensions,
-    )  # fmt: skip
+    )
 
 
 def collection(
-    lot: str, *, at: datetime, producer: str, collector: str, mass_g: int | None = None,
-    location: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    producer: str,
+    collector: str,
+    mass_g: int | None = None,
+    location: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """The collector picks the lot up at the producer (collecting, in transit)."""
     return _observe(
-        lot, at, tz, "collecting", "in_transit", mass_g, location=location,
-        sources=[("possessing_party", producer)], destinations=[("possessing_party", collector)],
-    )  # fmt: skip
+        lot,
+        at,
+        tz,
+        "collecting",
+        "in_transit",
+        mass_g,
+        location=location,
+        sources=[("possessing_party", producer)],
+        destinations=[("possessing_party", collector)],
+    )
 
 
 def weighing(
-    lot: str, *, at: datetime, net_g: int, scale: str, gross_g: int | None = None,
-    tare_g: int | None = None, location: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    net_g: int,
+    scale: str,
+    gross_g: int | None = None,
+    tare_g: int | None = None,
+    location: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """A weighing: the net mass in ``quantityList`` and the scale's reading as sensor data."""
     reports: list[Json] = [{"type": "Mass", "value": kilograms(net_g, "net_g"), "uom": "KGM"}]
     for role, grams in (("gross", gross_g), ("tare", tare_g)):
         if grams is not None:
             reports.append(
-                {"type": "Mass", "value": kilograms(grams, f"{role}_g"), "uom": "KGM", "hl:role": role}
+                {
+                    "type": "Mass",
+                    "value": kilograms(grams, f"{role}_g"),
+                    "uom": "KGM",
+                    "hl:role": role,
+                }
             )
-    sensor = {"sensorMetadata": {"time": event_time(at), "deviceID": scale}, "sensorReport": reports}
-    return _observe(lot, at, tz, "sensor_reporting", None, net_g, location=location, sensors=[sensor])
+    sensor = {
+        "sensorMetadata": {"time": event_time(at), "deviceID": scale},
+        "sensorReport": reports,
+    }
+    return _observe(
+        lot, at, tz, "sensor_reporting", None, net_g, location=location, sensors=[sensor]
+    )
 
 
 def transformation(
@@ -279,7 +314,9 @@ def transformation(
     Outputs heavier than the inputs beyond `tolerance` are refused (``check_mass_balance``).
     """
     if not inputs or not outputs:
-        raise Invalid("转换需要至少一个投入和一个产出", {"inputs" if not inputs else "outputs": "required"})
+        raise Invalid(
+            "转换需要至少一个投入和一个产出", {"inputs" if not inputs else "outputs": "required"}
+        )
     lots = [p.lot for p in inputs] + [p.lot for p in outputs]
     if len(set(lots)) != len(lots):
         raise Invalid("同一批次在转换中出现两次", {"outputs": "duplicate lot"})
@@ -309,33 +346,63 @@ def storing(
 
 
 def sampling(
-    lot: str, *, at: datetime, sample_g: int | None = None, sample: str | None = None,
-    location: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    sample_g: int | None = None,
+    sample: str | None = None,
+    location: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """A sample is drawn (its mass and its own ID URI, when it has one)."""
-    extensions = {"hl:sample": sample, "hl:sampleMass": None if sample_g is None else kilograms(sample_g, "sample_g")}
-    return _observe(lot, at, tz, "sampling", "active", None, location=location, extensions=extensions)
+    extensions = {
+        "hl:sample": sample,
+        "hl:sampleMass": None if sample_g is None else kilograms(sample_g, "sample_g"),
+    }
+    return _observe(
+        lot, at, tz, "sampling", "active", None, location=location, extensions=extensions
+    )
 
 
 def inspection(
-    lot: str, *, at: datetime, conformant: bool, measurements: Sequence[Measurement] = (),
-    report: str | None = None, location: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    conformant: bool,
+    measurements: Sequence[Measurement] = (),
+    report: str | None = None,
+    location: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """An inspection or lab result: conformant or not, with its measurements as sensor data."""
     sensors = None
     if measurements:
         reports = [{"type": m.type, "value": m.value, "uom": m.uom} for m in measurements]
         sensors = [{"sensorMetadata": {"time": event_time(at)}, "sensorReport": reports}]
     return _observe(
-        lot, at, tz, "inspecting", "conformant" if conformant else "non_conformant", None,
-        location=location, sensors=sensors, extensions={"hl:report": report},
-    )  # fmt: skip
+        lot,
+        at,
+        tz,
+        "inspecting",
+        "conformant" if conformant else "non_conformant",
+        None,
+        location=location,
+        sensors=sensors,
+        extensions={"hl:report": report},
+    )
 
 
 def trade(
-    lot: str, *, at: datetime, transaction: str, seller: str, buyer: str, mass_g: int | None = None,
-    terms_commitment: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    transaction: str,
+    seller: str,
+    buyer: str,
+    mass_g: int | None = None,
+    terms_commitment: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """The award (成交): a TransactionEvent tying the lot to the trade, seller to buyer."""
     fields = {
         "bizTransactionList": [{"type": "po", "bizTransaction": transaction}],
@@ -351,32 +418,64 @@ def trade(
 
 
 def shipping(
-    lot: str, *, at: datetime, origin: str, destination: str, carrier: str | None = None,
-    mass_g: int | None = None, transaction: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    origin: str,
+    destination: str,
+    carrier: str | None = None,
+    mass_g: int | None = None,
+    transaction: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """Departure (出库 / 发运) from `origin` to `destination`, in transit."""
     return _observe(
-        lot, at, tz, "shipping", "in_transit", mass_g, location=origin,
-        sources=[("location", origin)], destinations=[("location", destination), ("possessing_party", carrier)],
+        lot,
+        at,
+        tz,
+        "shipping",
+        "in_transit",
+        mass_g,
+        location=origin,
+        sources=[("location", origin)],
+        destinations=[("location", destination), ("possessing_party", carrier)],
         transactions=[("po", transaction)] if transaction else (),
-    )  # fmt: skip
+    )
 
 
 def receiving(
-    lot: str, *, at: datetime, location: str, receiver: str, mass_g: int | None = None,
-    transaction: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    location: str,
+    receiver: str,
+    mass_g: int | None = None,
+    transaction: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """Arrival at the buyer, with the weighbridge net when known."""
     return _observe(
-        lot, at, tz, "receiving", "in_progress", mass_g, location=location,
-        destinations=[("owning_party", receiver)], transactions=[("po", transaction)] if transaction else (),
-    )  # fmt: skip
+        lot,
+        at,
+        tz,
+        "receiving",
+        "in_progress",
+        mass_g,
+        location=location,
+        destinations=[("owning_party", receiver)],
+        transactions=[("po", transaction)] if transaction else (),
+    )
 
 
 def end_use(
-    lot: str, *, at: datetime, use: Literal["recycling", "reuse", "energy_recovery", "disposal"],
-    product: str | None = None, location: str | None = None, tz: str = "Asia/Shanghai",
-) -> Json:  # fmt: skip
+    lot: str,
+    *,
+    at: datetime,
+    use: Literal["recycling", "reuse", "energy_recovery", "disposal"],
+    product: str | None = None,
+    location: str | None = None,
+    tz: str = "Asia/Shanghai",
+) -> Json:
     """The lot ends (DELETE, decommissioning) in its end use, and what it became."""
     if use not in END_USE_DISPOSITION:
         raise Invalid("未知的最终用途：%(use)s", {"use": "unknown"}, use=str(use))

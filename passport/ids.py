@@ -61,9 +61,7 @@ def validate_id(text: object, field: str = "lot_id") -> str:
     if not isinstance(text, str) or not text:
         raise Invalid("编号不能为空", {field: "required"})
     if len(text) > MAX_ID_LENGTH:
-        raise Invalid(
-            "编号过长（最多 %(max)s 个字符）", {field: "too long"}, max=MAX_ID_LENGTH
-        )
+        raise Invalid("编号过长（最多 %(max)s 个字符）", {field: "too long"}, max=MAX_ID_LENGTH)
     if not ID_PATTERN.fullmatch(text):
         bad = sorted({c for c in text if not (c.isascii() and (c.isupper() or c.isdigit()))})
         bad = [c for c in bad if c != "-"]

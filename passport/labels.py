@@ -84,7 +84,15 @@ def code39_png(lot_id: str, module_px: int = 3, height_mm: float = 15.0) -> byte
     """The Code39 barcode of an ID as PNG, with the ID printed under it."""
     buffer = io.BytesIO()
     symbol = Code39(validate_id(lot_id), writer=ImageWriter(), add_checksum=False)
-    symbol.write(buffer, {"module_width": module_px / 11.811, "dpi": 300, "module_height": height_mm, "quiet_zone": CODE39_QUIET * module_px / 11.811})  # fmt: skip
+    symbol.write(
+        buffer,
+        {
+            "module_width": module_px / 11.811,
+            "dpi": 300,
+            "module_height": height_mm,
+            "quiet_zone": CODE39_QUIET * module_px / 11.811,
+        },
+    )
     return buffer.getvalue()
 
 
@@ -114,7 +122,14 @@ def _draw_label(pdf: canvas.Canvas, label: Label, x: float, y: float) -> None:
     for row, cells in enumerate(matrix):
         for col, dark in enumerate(cells):
             if dark:
-                pdf.rect(x + 2 * mm + col * module, top - (row + 1) * module, module, module, stroke=0, fill=1)
+                pdf.rect(
+                    x + 2 * mm + col * module,
+                    top - (row + 1) * module,
+                    module,
+                    module,
+                    stroke=0,
+                    fill=1,
+                )
     pattern = code39_modules(label.id)
     left = x + 38 * mm
     width = LABEL_W - 40 * mm
@@ -124,7 +139,14 @@ def _draw_label(pdf: canvas.Canvas, label: Label, x: float, y: float) -> None:
     while position < len(pattern):
         run = len(pattern[position:]) - len(pattern[position:].lstrip(pattern[position]))
         if pattern[position] == "1":
-            pdf.rect(left + (CODE39_QUIET + position) * narrow, bar_y, run * narrow, bar_h, stroke=0, fill=1)
+            pdf.rect(
+                left + (CODE39_QUIET + position) * narrow,
+                bar_y,
+                run * narrow,
+                bar_h,
+                stroke=0,
+                fill=1,
+            )
         position += run
     pdf.setFont("Helvetica", 9)
     pdf.drawCentredString(left + width / 2, y + 11 * mm, label.id)

@@ -105,7 +105,9 @@ class Ledger:
         """Sign a checkpoint of the current state; its heads snapshot is kept for bundles."""
         heads = HeadsTree(self.heads())
         self.snapshots[self.log.size] = heads
-        body = cp.make_checkpoint(self.origin, self.log.size, self.log.root(), heads.root, heads.count, at)
+        body = cp.make_checkpoint(
+            self.origin, self.log.size, self.log.root(), heads.root, heads.count, at
+        )
         return cp.sign(body, key)
 
     def ancestors(self, lot: str) -> list[str]:
@@ -117,7 +119,9 @@ class Ledger:
                 event = self.events[entry.event_hash]
                 if event.get("type") != "TransformationEvent":
                     continue
-                outputs = {parse_uri(q["epcClass"]).lot_id for q in event.get("outputQuantityList", [])}
+                outputs = {
+                    parse_uri(q["epcClass"]).lot_id for q in event.get("outputQuantityList", [])
+                }
                 if current not in outputs:
                     continue
                 for q in event.get("inputQuantityList", []):

@@ -114,11 +114,15 @@ class Lineage:
         for output in outputs:
             if output in self.graph and self.graph.in_degree(output):
                 raise Invalid(
-                    "批次 %(lot)s 已由另一次转换产出", {"outputs": "produced twice"}, lot=str(output)
+                    "批次 %(lot)s 已由另一次转换产出",
+                    {"outputs": "produced twice"},
+                    lot=str(output),
                 )
             for source in inputs:
-                if output in self.graph and source in self.graph and nx.has_path(
-                    self.graph, output, source
+                if (
+                    output in self.graph
+                    and source in self.graph
+                    and nx.has_path(self.graph, output, source)
                 ):
                     raise Invalid(
                         "转换会形成循环：%(lot)s 已是投入的来源",
@@ -166,7 +170,13 @@ class Lineage:
         return {
             "nodes": [{"id": n, **attrs} for n, attrs in self.graph.nodes(data=True)],
             "edges": [
-                {"from": a, "to": b, "mass_g": d["mass_g"], "weight": str(d["weight"]), "event": d["event"]}
+                {
+                    "from": a,
+                    "to": b,
+                    "mass_g": d["mass_g"],
+                    "weight": str(d["weight"]),
+                    "event": d["event"],
+                }
                 for a, b, d in self.graph.edges(data=True)
             ],
         }
@@ -205,6 +215,10 @@ class Lineage:
                     side[lot] = side.get(lot, 0) + round(element["quantity"] * 1000)
                 sides.append(side)
             lineage.add_transformation(
-                str(event.get("eventID", position)), sides[0], sides[1], tolerance=tolerance, strict=False
+                str(event.get("eventID", position)),
+                sides[0],
+                sides[1],
+                tolerance=tolerance,
+                strict=False,
             )
         return lineage

@@ -5,9 +5,9 @@ Checks, in order (each reports and carries on, so one tamper shows all its conse
 1. **shape** of the bundle; **key**: the bundle's public key, and — when the caller pins one
    (``trusted_key``, the key the platform publishes) — that it is that key;
 2. **checkpoint**: its Ed25519 signature over the RFC 8785 body;
-3. **context and schema** of the EPCIS document (its ``@context`` must be the standard one the
-   events were hashed under; ``creationDate`` is the export's own time and not protected) (shipped 2.0.1 schema, plus any `extra` schemas), and its
-   JSON-LD expansion when ``expand=True``;
+3. **context and schema** of the EPCIS document: its ``@context`` must be the standard one the
+   events were hashed under (``creationDate`` is the export's own time and not protected); the
+   shipped 2.0.1 schema plus any `extra` schemas; JSON-LD expansion when ``expand=True``;
 4. **events**: each event's ID against its content; each event in some chain and each chain
    entry's event in the document (by the event's canonical hash), about the chain's lot;
 5. **chains**: contiguous sequence, links and entry hashes (``chain.verify_chain``);
@@ -80,9 +80,11 @@ def _hexes(values: object) -> list[bytes] | None:
     if not isinstance(values, list):
         return None
     try:
-        return [bytes.fromhex(v) for v in values if isinstance(v, str)] if all(
-            isinstance(v, str) for v in values
-        ) else None
+        return (
+            [bytes.fromhex(v) for v in values if isinstance(v, str)]
+            if all(isinstance(v, str) for v in values)
+            else None
+        )
     except ValueError:
         return None
 
@@ -108,7 +110,9 @@ def _signed_body(
         body = cp.Checkpoint.from_json(body_json, f"{where}.body")
     except Invalid as error:
         reason = ", ".join(f"{k}: {v}" for k, v in error.fields.items())
-        report.problems.append(problem("checkpoint.malformed", where, P.CHECKPOINT_MALFORMED, reason=reason))
+        report.problems.append(
+            problem("checkpoint.malformed", where, P.CHECKPOINT_MALFORMED, reason=reason)
+        )
         return None
     if key is not None:
         try:
@@ -133,7 +137,13 @@ def verify_bundle(
     if not isinstance(bundle, Mapping) or bundle.get("format") != FORMAT:
         add(problem("bundle.malformed", "format", P.BUNDLE_MALFORMED, reason=f"format ≠ {FORMAT}"))
         return report
-    for key, kind in (("document", Mapping), ("chains", Mapping), ("heads", Mapping), ("checkpoint", Mapping), ("public_key", str)):  # fmt: skip
+    for key, kind in (
+        ("document", Mapping),
+        ("chains", Mapping),
+        ("heads", Mapping),
+        ("checkpoint", Mapping),
+        ("public_key", str),
+    ):
         if not isinstance(bundle.get(key), kind):
             add(problem("bundle.malformed", key, P.BUNDLE_MALFORMED, reason=f"{key} missing"))
     try:
@@ -143,7 +153,11 @@ def verify_bundle(
     if report.problems:
         return report
     if report.lot not in bundle["chains"]:
-        add(problem("bundle.malformed", "chains", P.BUNDLE_MALFORMED, reason=f"no chain of {report.lot}"))
+        add(
+            problem(
+                "bundle.malformed", "chains", P.BUNDLE_MALFORMED, reason=f"no chain of {report.lot}"
+            )
+        )
 
     # 1–2. key and checkpoint
     key = None
@@ -155,8 +169,23 @@ def verify_bundle(
     if trusted_key is not None and key is not None:
         trusted_id = cp.key_id(cp.load_public_key(trusted_key, "trusted_key"))
         if trusted_id != report.key_id:
-            add(problem("key.untrusted", "public_key", P.KEY_UNTRUSTED, found=report.key_id, trusted=trusted_id))
-    checkpoint = _signed_body(bundle["checkpoint"], key, "checkpoint", report, "checkpoint.signature", P.CHECKPOINT_SIGNATURE)  # fmt: skip
+            add(
+                problem(
+                    "key.untrusted",
+                    "public_key",
+                    P.KEY_UNTRUSTED,
+                    found=report.key_id,
+                    trusted=trusted_id,
+                )
+            )
+    checkpoint = _signed_body(
+        bundle["checkpoint"],
+        key,
+        "checkpoint",
+        report,
+        "checkpoint.signature",
+        P.CHECKPOINT_SIGNATURE,
+    )
     if checkpoint is not None:
         report.tree_size, report.checkpoint_time = checkpoint.tree_size, checkpoint.time
 
@@ -167,7 +196,16 @@ def verify_bundle(
     errors = quick_schema_errors(document)
     errors += schema_errors(document, extra, shipped=False) if extra else []
     for name, path, reason in errors:
-        add(problem("schema.invalid", f"document.{path}", P.SCHEMA_INVALID, schema=name, path=path, reason=reason))
+        add(
+            problem(
+                "schema.invalid",
+                f"document.{path}",
+                P.SCHEMA_INVALID,
+                schema=name,
+                path=path,
+                reason=reason,
+            )
+        )
     if expand and not errors:
         try:
             expand_jsonld(document)
@@ -175,7 +213,9 @@ def verify_bundle(
             add(problem("jsonld.invalid", "document.@context", P.JSONLD_INVALID, **error.params))
     body = document.get("epcisBody")
     event_list = body.get("eventList") if isinstance(body, Mapping) else None
-    events = [e for e in event_list if isinstance(e, Mapping)] if isinstance(event_list, list) else []
+    events = (
+        [e for e in event_list if isinstance(e, Mapping)] if isinstance(event_list, list) else []
+    )
     report.events = len(events)
 
     # 4. events by content hash
@@ -185,15 +225,27 @@ def verify_bundle(
         try:
             digest = event_hash(event)
         except Invalid:
-            add(problem("schema.invalid", where, P.SCHEMA_INVALID, schema="RFC 8785", path=where, reason="not canonicalisable"))
+            add(
+                problem(
+                    "schema.invalid",
+                    where,
+                    P.SCHEMA_INVALID,
+                    schema="RFC 8785",
+                    path=where,
+                    reason="not canonicalisable",
+                )
+            )
             continue
         if digest in by_hash:
             add(problem("event.duplicate", where, P.EVENT_DUPLICATE))
         by_hash[digest] = (position, event)
         identifier = event.get("eventID")
-        if isinstance(identifier, str) and identifier.startswith(EVENT_ID_PREFIX) and identifier.endswith(EVENT_ID_SUFFIX):  # fmt: skip
-            if identifier != event_id(event):
-                add(problem("event.id", f"{where}.eventID", P.EVENT_ID))
+        if (
+            isinstance(identifier, str)
+            and identifier.startswith(EVENT_ID_PREFIX)
+            and identifier.endswith(EVENT_ID_SUFFIX)
+        ) and identifier != event_id(event):
+            add(problem("event.id", f"{where}.eventID", P.EVENT_ID))
     referenced: set[str] = set()
 
     # 5–6. chains and inclusion
@@ -204,7 +256,10 @@ def verify_bundle(
         if not isinstance(raw_entries, list):
             add(problem("bundle.malformed", where, P.BUNDLE_MALFORMED, reason="not a list"))
             continue
-        plain = [{k: e.get(k) for k in CHAIN_FIELDS} if isinstance(e, Mapping) else e for e in raw_entries]
+        plain = [
+            {k: e.get(k) for k in CHAIN_FIELDS} if isinstance(e, Mapping) else e
+            for e in raw_entries
+        ]
         report.problems.extend(verify_chain(str(lot), plain, where))
         parsed: list[ChainEntry] = []
         previous_index = -1
@@ -219,9 +274,26 @@ def verify_bundle(
             if entry.event_hash not in by_hash:
                 add(problem("event.missing", place, P.EVENT_MISSING, seq=entry.seq))
             elif entry.lot not in _lot_ids(by_hash[entry.event_hash][1]):
-                add(problem("event.wrong_lot", place, P.EVENT_WRONG_LOT, seq=entry.seq, lot=entry.lot))
+                add(
+                    problem(
+                        "event.wrong_lot", place, P.EVENT_WRONG_LOT, seq=entry.seq, lot=entry.lot
+                    )
+                )
             index, proof = raw.get("log_index"), _hexes(raw.get("proof"))
-            if not isinstance(index, int) or isinstance(index, bool) or proof is None or checkpoint is None or index in seen_indexes or not verify_inclusion(index, checkpoint.tree_size, leaf_hash(entry.leaf()), proof, bytes.fromhex(checkpoint.log_root)):  # fmt: skip
+            if (
+                not isinstance(index, int)
+                or isinstance(index, bool)
+                or proof is None
+                or checkpoint is None
+                or index in seen_indexes
+                or not verify_inclusion(
+                    index,
+                    checkpoint.tree_size,
+                    leaf_hash(entry.leaf()),
+                    proof,
+                    bytes.fromhex(checkpoint.log_root),
+                )
+            ):
                 add(problem("log.inclusion", place, P.LOG_INCLUSION, seq=entry.seq))
             elif index <= previous_index:
                 add(problem("log.order", place, P.LOG_ORDER, seq=entry.seq))
@@ -231,7 +303,13 @@ def verify_bundle(
         chains[str(lot)] = parsed
     for digest, (position, _event) in by_hash.items():
         if digest not in referenced:
-            add(problem("event.unchained", f"document.epcisBody.eventList[{position}]", P.EVENT_UNCHAINED))
+            add(
+                problem(
+                    "event.unchained",
+                    f"document.epcisBody.eventList[{position}]",
+                    P.EVENT_UNCHAINED,
+                )
+            )
 
     # 7. heads
     for lot, entries in chains.items():
@@ -241,15 +319,36 @@ def verify_bundle(
         if not isinstance(head, Mapping) or proof is None or checkpoint is None:
             add(problem("heads.missing", where, P.HEADS_MISSING, lot=lot))
             continue
-        seq, digest, index, count = head.get("seq"), head.get("head"), head.get("index"), head.get("count")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (seq, index, count)) or not isinstance(digest, str):  # fmt: skip
+        seq, digest, index, count = (
+            head.get("seq"),
+            head.get("head"),
+            head.get("index"),
+            head.get("count"),
+        )
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in (seq, index, count)
+        ) or not isinstance(digest, str):
             add(problem("heads.missing", where, P.HEADS_MISSING, lot=lot))
             continue
-        if count != checkpoint.heads_count or not verify_head(lot, seq, digest, HeadProof(index, count, tuple(proof)), bytes.fromhex(checkpoint.heads_root)):  # fmt: skip
+        if count != checkpoint.heads_count or not verify_head(
+            lot,
+            seq,
+            digest,
+            HeadProof(index, count, tuple(proof)),
+            bytes.fromhex(checkpoint.heads_root),
+        ):
             add(problem("heads.proof", where, P.HEADS_PROOF, lot=lot))
         last = entries[-1] if entries else None
         if last is None or (last.seq, last.hash) != (seq, digest):
-            add(problem("heads.truncated", where, P.HEADS_TRUNCATED, found=last.seq if last else 0, committed=seq))
+            add(
+                problem(
+                    "heads.truncated",
+                    where,
+                    P.HEADS_TRUNCATED,
+                    found=last.seq if last else 0,
+                    committed=seq,
+                )
+            )
 
     # 8. lineage across chains
     _check_lineage(events, by_hash, chains, tolerance, report)
@@ -283,16 +382,33 @@ def _check_lineage(
             seq = head.get("hl:seq")
             at = {e.seq: e for e in chain}
             if not isinstance(seq, int) or seq not in at or at[seq].hash != head.get("hl:head"):
-                report.problems.append(problem("lineage.head", where, P.LINEAGE_HEAD, lot=lot, seq=seq))
+                report.problems.append(
+                    problem("lineage.head", where, P.LINEAGE_HEAD, lot=lot, seq=seq)
+                )
             elif seq + 1 not in at or at[seq + 1].event_hash != hash_of[position]:
                 report.problems.append(problem("lineage.link", where, P.LINEAGE_LINK, lot=lot))
         sides = []
         for key in ("inputQuantityList", "outputQuantityList"):
             items = event.get(key) or []
-            sides.append(sum(round(i.get("quantity", 0) * 1000) for i in items if isinstance(i, Mapping) and isinstance(i.get("quantity"), int | float)))  # fmt: skip
+            sides.append(
+                sum(
+                    round(i.get("quantity", 0) * 1000)
+                    for i in items
+                    if isinstance(i, Mapping) and isinstance(i.get("quantity"), int | float)
+                )
+            )
         allowed = tolerance.allowance_g(sides[0])
         if sides[1] > sides[0] + allowed:
-            report.problems.append(problem("lineage.mass", where, P.LINEAGE_MASS, out=sides[1], in_=sides[0], tol=int(allowed)))
+            report.problems.append(
+                problem(
+                    "lineage.mass",
+                    where,
+                    P.LINEAGE_MASS,
+                    out=sides[1],
+                    in_=sides[0],
+                    tol=int(allowed),
+                )
+            )
 
 
 def _check_older(
@@ -315,12 +431,30 @@ def _check_older(
     if not isinstance(older, Mapping) or checkpoint is None:
         add(problem("bundle.malformed", "older", P.BUNDLE_MALFORMED, reason="older"))
         return
-    body = _signed_body(older.get("checkpoint"), key, "older.checkpoint", report, "older.signature", P.OLDER_SIGNATURE)  # fmt: skip
+    body = _signed_body(
+        older.get("checkpoint"),
+        key,
+        "older.checkpoint",
+        report,
+        "older.signature",
+        P.OLDER_SIGNATURE,
+    )
     proof = _hexes(older.get("consistency"))
     if body is None:
         return
     if proof is None or not verify_consistency(
-        body.tree_size, checkpoint.tree_size, bytes.fromhex(body.log_root),
-        bytes.fromhex(checkpoint.log_root), proof,
-    ):  # fmt: skip
-        add(problem("older.consistency", "older", P.OLDER_CONSISTENCY, time=body.time, size=body.tree_size))
+        body.tree_size,
+        checkpoint.tree_size,
+        bytes.fromhex(body.log_root),
+        bytes.fromhex(checkpoint.log_root),
+        proof,
+    ):
+        add(
+            problem(
+                "older.consistency",
+                "older",
+                P.OLDER_CONSISTENCY,
+                time=body.time,
+                size=body.tree_size,
+            )
+        )

@@ -48,11 +48,15 @@ def read_json(path: Path) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m passport.verify_bundle", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m passport.verify_bundle", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("bundle", type=Path)
     parser.add_argument("--public-key", type=Path, help="PEM of the platform key you trust")
     parser.add_argument("--kept", type=Path, help="a signed checkpoint you kept")
-    parser.add_argument("--schema", type=Path, action="append", default=[], help="extra JSON Schema")
+    parser.add_argument(
+        "--schema", type=Path, action="append", default=[], help="extra JSON Schema"
+    )
     parser.add_argument("--expand", action="store_true", help="also expand the document as JSON-LD")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -71,8 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if report.ok else 1
     for item in report.problems:
         print(f"{item.where}: [{item.code}] {item.text(args.lang)}")
-    verdict = ("OK" if report.ok else f"{len(report.problems)} problem(s)") if args.lang == "en" else (
-        "验证通过" if report.ok else f"发现 {len(report.problems)} 个问题"
+    verdict = (
+        ("OK" if report.ok else f"{len(report.problems)} problem(s)")
+        if args.lang == "en"
+        else ("验证通过" if report.ok else f"发现 {len(report.problems)} 个问题")
     )
     print(
         f"{verdict} — lot {report.lot}, {report.events} events, log size {report.tree_size}, "

@@ -70,7 +70,9 @@ def test_uris_and_digital_links_round_trip() -> None:
     assert ids.parse_uri(lot) == ids.ScannedId("lot", HOST, lot_id="HL-7")
     link = ids.digital_link_gtin(HOST, "4006381333931", "HL-7")
     assert link == "https://huanlian.example/01/04006381333931/10/HL-7"
-    assert ids.parse_uri(link) == ids.ScannedId("gtin_lot", HOST, lot_id="HL-7", gtin="04006381333931")
+    assert ids.parse_uri(link) == ids.ScannedId(
+        "gtin_lot", HOST, lot_id="HL-7", gtin="04006381333931"
+    )
     unit = ids.digital_link_sscc(HOST, "106141411234567897")
     assert unit == "https://huanlian.example/00/106141411234567897"
     assert ids.parse_uri(unit).sscc == "106141411234567897"

@@ -62,7 +62,8 @@ def test_lineage_from_the_stored_events_of_the_fixture() -> None:
     lineage = Lineage.from_events(world.ledger.history, lot_of=lambda u: u.rsplit("/", 1)[1])
     assert lineage.ancestors("HL-BALE") == {"HL-A", "HL-A1", "HL-B"}
     shares = lineage.shares("HL-BALE", "factory")
-    assert sum(shares.values()) == 1 and set(shares) == {None}  # no attributes declared here
+    assert sum(shares.values()) == 1
+    assert set(shares) == {None}
     lineage.add_lot("HL-A", factory="F1")
     lineage.add_lot("HL-B", factory="F2")
     shares = lineage.shares("HL-BALE", "factory")

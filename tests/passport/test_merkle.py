@@ -16,7 +16,19 @@ from passport import merkle as m
 
 PROBES = json.loads((Path(__file__).parent / "data" / "merkle_probes.json").read_text())
 # RFC 6962 reference leaves and roots (certificate-transparency / trillian / transparency-dev)
-LEAVES = [bytes.fromhex(h) for h in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f")]  # fmt: skip
+LEAVES = [
+    bytes.fromhex(h)
+    for h in (
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    )
+]
 ROOTS = [
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -59,26 +71,42 @@ def test_roots_of_every_size_match_the_rfc_vectors(vector_log: m.MerkleLog) -> N
 @pytest.mark.parametrize("probe", PROBES["inclusion"], ids=lambda p: p["file"])
 def test_inclusion_verification_agrees_with_the_reference(probe: dict) -> None:
     proof = [b64(p) for p in probe["proof"] or []]
-    ok = m.verify_inclusion(probe["leafIdx"], probe["treeSize"], b64(probe["leafHash"]), proof, b64(probe["root"]))
+    ok = m.verify_inclusion(
+        probe["leafIdx"], probe["treeSize"], b64(probe["leafHash"]), proof, b64(probe["root"])
+    )
     assert ok is not probe["wantErr"]
 
 
 @pytest.mark.parametrize("probe", PROBES["consistency"], ids=lambda p: p["file"])
 def test_consistency_verification_agrees_with_the_reference(probe: dict) -> None:
     proof = [b64(p) for p in probe["proof"] or []]
-    ok = m.verify_consistency(probe["size1"], probe["size2"], b64(probe["root1"]), b64(probe["root2"]), proof)
+    ok = m.verify_consistency(
+        probe["size1"], probe["size2"], b64(probe["root1"]), b64(probe["root2"]), proof
+    )
     assert ok is not probe["wantErr"]
 
 
 def test_our_proofs_are_the_published_ones(vector_log: m.MerkleLog) -> None:
-    happy = [p for p in PROBES["inclusion"] if not p["wantErr"] and p["treeSize"] <= 8 and "happy" in p["file"]]
+    happy = [
+        p
+        for p in PROBES["inclusion"]
+        if not p["wantErr"] and p["treeSize"] <= 8 and "happy" in p["file"]
+    ]
     assert happy
     for probe in happy:
-        assert vector_log.inclusion_proof(probe["leafIdx"], probe["treeSize"]) == [b64(p) for p in probe["proof"] or []]
-    consistent = [p for p in PROBES["consistency"] if not p["wantErr"] and "happy" in p["file"] and p["size2"] <= 8]
+        assert vector_log.inclusion_proof(probe["leafIdx"], probe["treeSize"]) == [
+            b64(p) for p in probe["proof"] or []
+        ]
+    consistent = [
+        p
+        for p in PROBES["consistency"]
+        if not p["wantErr"] and "happy" in p["file"] and p["size2"] <= 8
+    ]
     assert consistent
     for probe in consistent:
-        assert vector_log.consistency_proof(probe["size1"], probe["size2"]) == [b64(p) for p in probe["proof"] or []]
+        assert vector_log.consistency_proof(probe["size1"], probe["size2"]) == [
+            b64(p) for p in probe["proof"] or []
+        ]
 
 
 def test_every_proof_of_a_random_log_verifies_and_matches_the_definition() -> None:
@@ -97,14 +125,20 @@ def test_every_proof_of_a_random_log_verifies_and_matches_the_definition() -> No
             assert m.verify_inclusion(index, size, hashes[index], proof, root)
             assert not m.verify_inclusion(index, size, m.leaf_hash(b"other"), proof, root)
         for old in range(1, size + 1):
-            assert m.verify_consistency(old, size, log.root(old), root, log.consistency_proof(old, size))
+            assert m.verify_consistency(
+                old, size, log.root(old), root, log.consistency_proof(old, size)
+            )
         if size > 1:
-            assert not m.verify_consistency(size - 1, size, m.leaf_hash(b"x"), root, log.consistency_proof(size - 1, size))
+            assert not m.verify_consistency(
+                size - 1, size, m.leaf_hash(b"x"), root, log.consistency_proof(size - 1, size)
+            )
     assert m.MemoryNodeStore.from_leaf_hashes(hashes).levels == log.store.levels
 
 
 def test_appends_and_proofs_read_logarithmically_many_nodes() -> None:
-    store = m.MemoryNodeStore.from_leaf_hashes(m.leaf_hash(i.to_bytes(4, "big")) for i in range(1 << 16))
+    store = m.MemoryNodeStore.from_leaf_hashes(
+        m.leaf_hash(i.to_bytes(4, "big")) for i in range(1 << 16)
+    )
     log = m.MerkleLog(store)
     store.reads = 0
     log.append(b"one more")  # index 65536: no left siblings to read
@@ -131,7 +165,8 @@ def test_the_store_refuses_a_node_out_of_order() -> None:
 def test_heads_tree_proves_each_head_and_nothing_else() -> None:
     heads = {f"HL-{i}": (i % 5 + 1, f"{i:064x}") for i in range(13)}
     tree = m.HeadsTree(heads)
-    assert tree.count == 13 and tree.lots[0] == "HL-0"
+    assert tree.count == 13
+    assert tree.lots[0] == "HL-0"
     for lot, (seq, head) in heads.items():
         proof = tree.proof(lot)
         assert m.verify_head(lot, seq, head, proof, tree.root)

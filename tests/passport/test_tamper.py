@@ -70,12 +70,22 @@ def mutate(bundle: dict[str, Any], path: tuple) -> dict[str, Any]:
 def test_the_untouched_bundle_verifies(world: World) -> None:
     report = verify(world, world.bundle, expand=True)
     assert report.ok, [p.text() for p in report.problems]
-    assert report.events == 15 and set(world.bundle["chains"]) == {"HL-BALE", "HL-A1", "HL-B", "HL-A"}
+    assert report.events == 15
+    assert set(world.bundle["chains"]) == {
+        "HL-BALE",
+        "HL-A1",
+        "HL-B",
+        "HL-A",
+    }
 
 
 def test_every_value_of_every_event_is_protected(world: World) -> None:
     events = world.bundle["document"]["epcisBody"]["eventList"]
-    paths = [("document", "epcisBody", "eventList", i, *p) for i, e in enumerate(events) for p in leaves(e)]
+    paths = [
+        ("document", "epcisBody", "eventList", i, *p)
+        for i, e in enumerate(events)
+        for p in leaves(e)
+    ]
     assert len(paths) > 200
     for path in paths:
         report = verify(world, mutate(world.bundle, path))
@@ -85,7 +95,11 @@ def test_every_value_of_every_event_is_protected(world: World) -> None:
 
 def test_every_other_value_of_the_bundle_is_protected(world: World) -> None:
     paths = [p for p in leaves(world.bundle) if p[0] != "document"]
-    paths += [("document", "schemaVersion"), ("document", "@context", 0), ("document", "@context", 1, "hl")]
+    paths += [
+        ("document", "schemaVersion"),
+        ("document", "@context", 0),
+        ("document", "@context", 1, "hl"),
+    ]
     assert len(paths) > 240
     for path in paths:
         assert not verify(world, mutate(world.bundle, path)).ok, path
@@ -109,13 +123,22 @@ def test_inserting_an_event_is_detected(world: World) -> None:
 
     bundle = copy.deepcopy(world.bundle)
     chain = bundle["chains"]["HL-BALE"]
-    forged = epcis.storing(f"https://{HOST}/lot/HL-BALE", at=world.ledger.history[0] and __import__("datetime").datetime(2026, 11, 3, tzinfo=__import__("datetime").UTC), location=f"https://{HOST}/site/ELSEWHERE")  # fmt: skip
+    forged = epcis.storing(
+        f"https://{HOST}/lot/HL-BALE",
+        at=world.ledger.history[0]
+        and __import__("datetime").datetime(2026, 11, 3, tzinfo=__import__("datetime").UTC),
+        location=f"https://{HOST}/site/ELSEWHERE",
+    )
     bundle["document"]["epcisBody"]["eventList"].append(forged)
     from passport.chain import ChainEntry
 
-    last = ChainEntry.from_json({k: chain[-1][k] for k in ("lot", "seq", "event_hash", "prev", "hash")})
+    last = ChainEntry.from_json(
+        {k: chain[-1][k] for k in ("lot", "seq", "event_hash", "prev", "hash")}
+    )
     entry = next_entry(last, "HL-BALE", forged)
-    chain.append({**entry.to_json(), "log_index": chain[-1]["log_index"] + 1, "proof": chain[-1]["proof"]})
+    chain.append(
+        {**entry.to_json(), "log_index": chain[-1]["log_index"] + 1, "proof": chain[-1]["proof"]}
+    )
     assert {"log.inclusion", "heads.truncated"} <= codes_of(world, bundle)
 
 
@@ -160,14 +183,18 @@ def test_rewriting_and_rehashing_is_caught_by_the_signature(world: World) -> Non
     signed = forged_ledger.checkpoint(stranger, at)
     forged = forged_ledger.bundle("HL-BALE", signed, world.public_pem, at=at)
     assert "checkpoint.signature" in codes_of(world, forged)
-    forged = forged_ledger.bundle("HL-BALE", signed, cp.public_key_to_pem(stranger.public_key()), at=at)
+    forged = forged_ledger.bundle(
+        "HL-BALE", signed, cp.public_key_to_pem(stranger.public_key()), at=at
+    )
     assert "key.untrusted" in codes_of(world, forged)
     assert verify_bundle(forged).ok  # self-consistent: only a pinned key or a kept checkpoint tells
 
 
 def test_rewriting_and_re_signing_is_caught_by_an_older_checkpoint(world: World) -> None:
     history = world.ledger.history
-    forged_ledger = replay(history, next(i for i, e in enumerate(history) if e.get("bizStep") == "sensor_reporting"))
+    forged_ledger = replay(
+        history, next(i for i, e in enumerate(history) if e.get("bizStep") == "sensor_reporting")
+    )
     at = __import__("datetime").datetime(2026, 11, 5, tzinfo=__import__("datetime").UTC)
     signed = forged_ledger.checkpoint(world.key, at)  # the insider has the key
     fake_older = forged_ledger.checkpoint(world.key, at)
@@ -186,8 +213,12 @@ def test_a_canonically_equal_reserialisation_is_accepted(world: World) -> None:
             return [reorder(v) for v in value]
         return value
 
-    text = json.dumps(reorder(world.bundle), indent=7, ensure_ascii=True, separators=(" ,  ", " :\t"))
+    text = json.dumps(
+        reorder(world.bundle), indent=7, ensure_ascii=True, separators=(" ,  ", " :\t")
+    )
     report = verify(world, json.loads(text))
     assert report.ok, [p.text() for p in report.problems]
-    floats = json.loads(json.dumps(world.bundle).replace('"quantity": 1478.0', '"quantity": 1478.000'))
+    floats = json.loads(
+        json.dumps(world.bundle).replace('"quantity": 1478.0', '"quantity": 1478.000')
+    )
     assert verify(world, floats).ok
