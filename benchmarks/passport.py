@@ -93,7 +93,7 @@ def section_lot(args: argparse.Namespace) -> tuple[str, float | None]:
     assert verify_bundle(bundle, trusted_key=pem, kept=older).ok
     best, median = best_ms(lambda: verify_bundle(bundle, trusted_key=pem, kept=older), args.repeat)
     print(
-        f"lot: verify a lot of 100 events (log {ledger.log.size:,}, proofs, heads, consistency): best {best:.1f} ms, median {median:.1f} ms"
+        f"lot: verify a lot of 100 events (log {ledger.log.size:,}, proofs, heads, consistency): best {best:.1f} ms, median {median:.1f} ms"  # noqa: E501
     )
     best_x, median_x = best_ms(
         lambda: verify_bundle(bundle, trusted_key=pem, kept=older, expand=True), args.repeat
@@ -124,7 +124,7 @@ def section_log(args: argparse.Namespace) -> tuple[str, float | None]:
     ok = root_of(leaves) == root and problems == 0
     took = time.perf_counter() - start
     print(
-        f"log: built {lots * 100:,} events in {built:.1f} s; verified every event hash, chain and the log root in {took:.2f} s ({lots * 100 / took:,.0f} events/s, {'ok' if ok else 'FAILED'})"
+        f"log: built {lots * 100:,} events in {built:.1f} s; verified every event hash, chain and the log root in {took:.2f} s ({lots * 100 / took:,.0f} events/s, {'ok' if ok else 'FAILED'})"  # noqa: E501
     )
     return f"whole log of {lots * 100:,} events verified in {took:.1f} s", None
 
@@ -137,7 +137,7 @@ def section_proof(args: argparse.Namespace) -> tuple[str, float | None]:
     log = MerkleLog(store)
     root = log.root()
     print(
-        f"proof: built a stored tree of {args.leaves:,} leaves in {time.perf_counter() - start:.1f} s"
+        f"proof: built a stored tree of {args.leaves:,} leaves in {time.perf_counter() - start:.1f} s"  # noqa: E501
     )
     indexes = [(i * 7_919) % args.leaves for i in range(1000)]
     start = time.perf_counter()
@@ -152,7 +152,7 @@ def section_proof(args: argparse.Namespace) -> tuple[str, float | None]:
         log.consistency_proof(args.leaves - i * 997)
     per_consistency = time.perf_counter() - start
     print(
-        f"proof: inclusion proof at {args.leaves:,} leaves: {per_proof:.3f} ms each; consistency proof: {per_consistency:.3f} ms each"
+        f"proof: inclusion proof at {args.leaves:,} leaves: {per_proof:.3f} ms each; consistency proof: {per_consistency:.3f} ms each"  # noqa: E501
     )
     return f"inclusion proof at {args.leaves:,} leaves {per_proof:.3f} ms", 10 / per_proof
 
