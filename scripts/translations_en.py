@@ -924,3 +924,9 @@ EN = {
     "该环节的称重不能复称": "A weighing of this stage cannot be redone",
     "该记录已被复称，请复称最新的记录": "This weighing has been redone already; redo the latest one",
 }
+
+# The passport package keeps the English of its own messages (its offline verifier runs without
+# a catalogue); the platform's catalogue takes them from there.
+from passport.problems import ENGLISH as _PASSPORT  # noqa: E402
+
+EN.update({k: v for k, v in _PASSPORT.items() if k not in EN})

@@ -31,7 +31,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 def source_strings() -> set[str]:
     found: set[str] = set()
-    for package in ("core", "marketplace", "station"):
+    for package in ("core", "marketplace", "station", "passport"):
         method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
         for _, _, message, _, _ in extract_from_dir(
             ROOT / package, method_map=method_map, keywords=KEYWORDS
