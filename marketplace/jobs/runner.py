@@ -5,6 +5,7 @@ needs no broker. Either way the job row records state and progress.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from typing import Any
@@ -18,6 +19,12 @@ TASK_NAME = "huanlian.run_job"
 SCHEDULE_TASK = "huanlian.run_scheduled"
 # Jobs that run by themselves, and how often (seconds): Celery beat with a broker, the
 # in-process ticker without one.
+JOB_MODULES = (
+    "marketplace.jobs.builtin",
+    "marketplace.notify.jobs",
+    "marketplace.trading.jobs",
+    "station.jobs",
+)
 SCHEDULE: dict[str, float] = {
     "trading.close_due": 60.0,
     "trading.settle_due": 300.0,
@@ -28,7 +35,8 @@ SCHEDULE: dict[str, float] = {
 
 def init_jobs(app: Flask) -> None:
     """Create the Celery app when a broker is configured and keep it in `app.extensions`."""
-    import station.jobs  # noqa: F401  (all register jobs)
+    for module in JOB_MODULES:  # imported for their side effect: each registers its jobs
+        importlib.import_module(module)
 
     broker = app.config.get("BROKER_URL")
     if not broker:

@@ -21,6 +21,9 @@ def test_ticker_runs_each_job_when_due(app) -> None:
     assert ticker.due(59.0) == []
     assert ticker.due(60.0) == ["a"]
     assert ticker.due(300.0) == ["a", "b"]
+    from core import jobs
+
+    assert set(SCHEDULE) <= set(jobs.registered())  # every scheduled job is really registered
     assert set(SCHEDULE) == {
         "trading.close_due",
         "trading.settle_due",
