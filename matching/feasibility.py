@@ -140,6 +140,7 @@ class BuyerTable:
         self.capacity = np.array([b.capacity_t for b in buyers], dtype=float)
         self.max_contamination = np.array([b.max_contamination_pct for b in buyers], dtype=float)
         self.min_dql = np.array([b.min_dql for b in buyers], dtype=float)
+        self.breadth = np.array([len(b.permitted_categories) for b in buyers], dtype=float)
         self._cat_index: dict[str, np.ndarray] = {}
         self._hw_index: dict[str, np.ndarray] = {}
         for i, b in enumerate(buyers):

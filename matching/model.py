@@ -1,0 +1,323 @@
+"""`Recommender`: the learned ranking over feasible pairs, in scikit-learn style.
+
+- Features: `matching.features` (history shares and rates, TF-IDF similarity, quality and
+  price margins, distance over radius, quantity over capacity).
+- Model: `HistGradientBoostingClassifier` (or `model="logistic"`, the baseline: standardised
+  features into `LogisticRegression`).
+- Exposure bias: inverse propensity weighting. The logging policy's propensity is estimated
+  from the logs themselves as a function of distance over radius (the policy showed nearest
+  lots first): the share of exposures in each decile of distance/radius over the share of all
+  feasible (buyer, training lot) pairs in it. Weights are normalised to mean 1 and clipped to
+  [0.2, 5] so a few far-away impressions cannot dominate.
+- Calibration: the model is fitted on the earlier 80 % of exposures (by `shown_at`) and an
+  isotonic map is fitted on the later 20 %, unweighted, so the probabilities are those of the
+  logs again after the IPW weights tilted them. Ranking uses the calibrated probability with
+  the raw score as tie-break (isotonic maps are step functions).
+- Re-rank: `matching.rerank` with sellers' (or buyers') share of past exposures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from matching.feasibility import BuyerTable, LotTable, feasible_lots, haversine_km
+from matching.features import History, PairBlock, pair_features
+from matching.reasons import Facts, explain
+from matching.rerank import rerank
+from matching.types import Buyer, Exposure, Lot, MatchingError, Recommendation
+
+FORMAT_VERSION = 1
+IPW_BINS = 10
+
+
+def _check_k(k: object) -> int:
+    if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
+        raise MatchingError("k", "must be a positive integer")
+    return k
+
+
+class Recommender:
+    """Ranks feasible lots for a buyer and feasible buyers for a lot by calibrated P(bid)."""
+
+    def __init__(
+        self,
+        model: str = "hgb",
+        *,
+        calibrate: bool = True,
+        ipw: bool = True,
+        rerank: bool = True,
+        history_dropout: float = 0.15,
+        seller_penalty: float = 0.25,
+        same_seller_decay: float = 0.6,
+        buyer_boost: float = 0.2,
+        max_iter: int = 250,
+        random_state: int = 0,
+    ) -> None:
+        if model not in ("hgb", "logistic"):
+            raise MatchingError("model", "must be 'hgb' or 'logistic'")
+        self.model = model
+        self.calibrate = calibrate
+        self.ipw = ipw
+        self.rerank = rerank
+        self.history_dropout = history_dropout
+        self.seller_penalty = seller_penalty
+        self.same_seller_decay = same_seller_decay
+        self.buyer_boost = buyer_boost
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.fitted_ = False
+
+    # -- training -------------------------------------------------------------------------
+    def fit(
+        self, lots: Sequence[Lot], buyers: Sequence[Buyer], exposures: Sequence[Exposure]
+    ) -> Recommender:
+        """Learn from logged exposures of `lots` to `buyers`; returns self."""
+        if not exposures:
+            raise MatchingError("exposures", "nothing to learn from: no exposures")
+        lot_t, buy_t = LotTable(lots), BuyerTable(buyers)
+        for e in exposures:
+            if e.lot_id not in lot_t.pos:
+                raise MatchingError("exposures", f"unknown lot id {e.lot_id!r}")
+            if e.buyer_id not in buy_t.pos:
+                raise MatchingError("exposures", f"unknown buyer id {e.buyer_id!r}")
+        y = np.array([e.bid for e in exposures], dtype=float)
+        if y.min() == y.max():
+            raise MatchingError("exposures", "need both bids and non-bids to learn from")
+        hist = History(lot_t, buy_t, exposures, tfidf_min_df=2 if len(lots) > 50 else 1)
+        bi, li, _ = hist.train
+        dist = haversine_km(buy_t.lat[bi], buy_t.lon[bi], lot_t.lat[li], lot_t.lon[li])
+        rng = np.random.default_rng(self.random_state)
+        cold = rng.random(len(y)) < self.history_dropout
+        x = pair_features(
+            hist, hist.buyer_rows(buy_t), buy_t, lot_t, PairBlock(bi, li, dist), y, cold
+        )
+        w = self._ipw_weights(lot_t, buy_t, dist / np.maximum(buy_t.radius[bi], 1e-9))
+        when = np.array([e.shown_at.timestamp() if e.shown_at else i
+                         for i, e in enumerate(exposures)])  # fmt: skip
+        order = np.argsort(when, kind="stable")
+        cut = int(len(order) * 0.8) if self.calibrate else len(order)
+        tr, ca = order[:cut], order[cut:]
+        if self.calibrate and (len(ca) < 20 or y[ca].min() == y[ca].max()):
+            tr, ca = order, order[:0]
+        self.estimator_ = self._make_estimator()
+        step = "logisticregression__sample_weight" if self.model == "logistic" else None
+        fit_kw = {step: w[tr]} if step else {"sample_weight": w[tr]}
+        self.estimator_.fit(x[tr], y[tr], **fit_kw)
+        self.calibrator_ = None
+        if len(ca):
+            self.calibrator_ = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
+            self.calibrator_.fit(self._raw(x[ca]), y[ca])
+        self.history_ = hist
+        sellers = np.array([lot_t.seller[i] for i in li])
+        self.seller_pop_ = self._popularity(sellers)
+        self.buyer_pop_ = self._popularity(np.array([buy_t.ids[i] for i in bi]))
+        self.fitted_ = True
+        return self
+
+    def _make_estimator(self) -> object:
+        if self.model == "logistic":
+            return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+        return HistGradientBoostingClassifier(
+            max_iter=self.max_iter,
+            learning_rate=0.06,
+            max_leaf_nodes=31,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=self.random_state,
+        )
+
+    def _ipw_weights(self, lots: LotTable, buyers: BuyerTable, shown_dr: np.ndarray):
+        """1 / estimated propensity by distance/radius decile (see the module docstring)."""
+        if not self.ipw:
+            return np.ones(len(shown_dr))
+        feas = []
+        for b in buyers.buyers:
+            _, d = feasible_lots(b, lots)
+            feas.append(d / max(b.radius_km, 1e-9))
+        all_dr = np.concatenate(feas) if feas else np.array([])
+        edges = np.linspace(0, 1, IPW_BINS + 1)
+        shown_h = np.histogram(np.clip(shown_dr, 0, 1), edges)[0] / max(len(shown_dr), 1)
+        all_h = np.histogram(np.clip(all_dr, 0, 1), edges)[0] / max(len(all_dr), 1)
+        ratio = np.where(shown_h > 0, all_h / np.maximum(shown_h, 1e-12), 1.0)
+        b = np.clip(np.digitize(np.clip(shown_dr, 0, 1), edges[1:-1]), 0, IPW_BINS - 1)
+        w = ratio[b]
+        w = w / w.mean()
+        return np.clip(w, 0.2, 5.0)
+
+    @staticmethod
+    def _popularity(groups: np.ndarray) -> dict[str, float]:
+        """Each group's exposure count on a log scale in [0, 1]."""
+        names, counts = np.unique(groups, return_counts=True)
+        scale = np.log1p(counts.max()) if len(counts) else 1.0
+        return {str(n): float(np.log1p(c) / scale) for n, c in zip(names, counts, strict=True)}
+
+    # -- scoring --------------------------------------------------------------------------
+    def _require_fitted(self) -> None:
+        if not getattr(self, "fitted_", False):
+            raise MatchingError("model", "the recommender is not fitted")
+
+    def _raw(self, x: np.ndarray) -> np.ndarray:
+        return self.estimator_.predict_proba(x)[:, 1]
+
+    def _proba(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        raw = self._raw(x)
+        cal = self.calibrator_.predict(raw) if self.calibrator_ is not None else raw
+        return cal, raw
+
+    def _score_block(self, buyers: BuyerTable, lots: LotTable, block: PairBlock):
+        hist = self.history_
+        x = pair_features(hist, hist.buyer_rows(buyers), buyers, lots, block)
+        p, raw = self._proba(x)
+        return x, p, p + 1e-4 * raw
+
+    def index_lots(self, lots: Sequence[Lot]) -> LotTable:
+        """Column form of many open lots, to pass as `candidate_lots` again and again."""
+        return LotTable(lots)
+
+    def index_buyers(self, buyers: Sequence[Buyer]) -> BuyerTable:
+        """Column form of many recyclers, to pass as `candidate_buyers` again and again."""
+        return BuyerTable(buyers)
+
+    def _facts(self, x_row: np.ndarray, hrow: int, lots: LotTable, j: int, buyer: Buyer,
+               dist: float) -> Facts:  # fmt: skip
+        hist = self.history_
+        ci = hist.cat_pos.get(lots.category[j], -1)
+        n = int(hist.bids_cat[hrow, ci]) if hrow >= 0 and ci >= 0 else 0
+        return Facts(
+            dist_km=dist,
+            radius_km=buyer.radius_km,
+            category=lots.category[j],
+            bids_in_category=n,
+            text_sim=float(x_row[9]),
+            contamination_pct=float(lots.contamination[j]),
+            max_contamination_pct=buyer.max_contamination_pct,
+            ask_ratio=float(lots.ask[j]),
+            dql=int(lots.dql[j]),
+            quantity_t=float(lots.quantity[j]),
+            capacity_t=buyer.capacity_t,
+            has_history=hrow >= 0 and hist.bids[hrow] > 0,
+        )
+
+    def recommend_lots(
+        self, buyer: Buyer, candidate_lots: Sequence[Lot] | LotTable, k: int = 10
+    ) -> list[Recommendation]:
+        """The top `k` feasible lots for `buyer`, best first, each with its reasons."""
+        self._require_fitted()
+        k = _check_k(k)
+        if not isinstance(buyer, Buyer):
+            raise MatchingError("buyer", "must be a matching.Buyer")
+        lots = candidate_lots if isinstance(candidate_lots, LotTable) else LotTable(candidate_lots)
+        if not len(lots):
+            raise MatchingError("candidate_lots", "no candidate lots given")
+        idx, dist = feasible_lots(buyer, lots)
+        if not len(idx):
+            return []
+        buyers = BuyerTable([buyer])
+        x, p, key = self._score_block(buyers, lots, PairBlock(np.zeros(len(idx), int), idx, dist))
+        if self.rerank:
+            sellers = np.array([lots.seller[i] for i in idx])
+            pop = np.array([self.seller_pop_.get(s, 0.0) for s in sellers])
+            order = rerank(key, sellers, pop, k, penalty=self.seller_penalty,
+                           decay=self.same_seller_decay)  # fmt: skip
+        else:
+            order = np.argsort(-key, kind="stable")[:k]
+        hrow = int(self.history_.buyer_rows(buyers)[0])
+        return [
+            Recommendation(
+                lots.ids[idx[o]],
+                float(p[o]),
+                explain(self._facts(x[o], hrow, lots, idx[o], buyer, float(dist[o])), "lot"),
+            )
+            for o in order
+        ]
+
+    def recommend_buyers(
+        self, lot: Lot, candidate_buyers: Sequence[Buyer] | BuyerTable, k: int = 10
+    ) -> list[Recommendation]:
+        """The top `k` buyers that may take `lot`, most likely bidder first, with reasons."""
+        self._require_fitted()
+        k = _check_k(k)
+        if not isinstance(lot, Lot):
+            raise MatchingError("lot", "must be a matching.Lot")
+        buyers = (candidate_buyers if isinstance(candidate_buyers, BuyerTable)
+                  else BuyerTable(candidate_buyers))  # fmt: skip
+        if not len(buyers):
+            raise MatchingError("candidate_buyers", "no candidate buyers given")
+        idx, dist = buyers.feasible_for(lot)
+        if not len(idx):
+            return []
+        lots = LotTable([lot])
+        block = PairBlock(idx, np.zeros(len(idx), dtype=np.int64), dist)
+        x, p, key = self._score_block(buyers, lots, block)
+        if self.rerank:
+            ids = np.array([buyers.ids[i] for i in idx])
+            pop = np.array([self.buyer_pop_.get(b, 0.0) for b in ids])
+            order = rerank(key * (1 + self.buyer_boost * (1 - pop)), ids, np.zeros(len(ids)),
+                           k, penalty=0.0, decay=1.0)  # fmt: skip
+        else:
+            order = np.argsort(-key, kind="stable")[:k]
+        rows = self.history_.buyer_rows(buyers)
+        out = []
+        for o in order:
+            b = buyers.buyers[idx[o]]
+            facts = self._facts(x[o], int(rows[idx[o]]), lots, 0, b, float(dist[o]))
+            out.append(Recommendation(b.id, float(p[o]), explain(facts, "buyer")))
+        return out
+
+    def predict_bid_proba(self, pairs: Sequence[tuple[Buyer, Lot]]) -> np.ndarray:
+        """Calibrated P(bid) for each (buyer, lot) pair; 0 for a pair that is not feasible."""
+        self._require_fitted()
+        if not pairs:
+            return np.zeros(0)
+        ub = {b.id: b for b, _ in pairs}
+        ul = {lot.id: lot for _, lot in pairs}
+        buyers, lots = BuyerTable(list(ub.values())), LotTable(list(ul.values()))
+        bi = np.array([buyers.pos[b.id] for b, _ in pairs])
+        li = np.array([lots.pos[lot.id] for _, lot in pairs])
+        dist = haversine_km(buyers.lat[bi], buyers.lon[bi], lots.lat[li], lots.lon[li])
+        _, p, _ = self._score_block(buyers, lots, PairBlock(bi, li, dist))
+        feasible = np.zeros(len(pairs), dtype=bool)
+        for j, b in enumerate(buyers.buyers):
+            fi, _ = feasible_lots(b, lots)
+            mine = bi == j
+            feasible[mine] = np.isin(li[mine], fi)
+        return np.where(feasible, p, 0.0)
+
+    # -- persistence ----------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model with the library's format version and sklearn's version."""
+        self._require_fitted()
+        payload = {"format": FORMAT_VERSION, "sklearn": sklearn.__version__, "model": self}
+        joblib.dump(payload, path, compress=3)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Recommender:
+        """Read a model written by `save`; refuses another format or scikit-learn version."""
+        try:
+            payload = joblib.load(path)
+        except FileNotFoundError:
+            raise MatchingError("path", f"no model file at {path}") from None
+        except Exception as exc:  # a truncated or foreign file: say so, never crash a page
+            raise MatchingError("path", f"not a recommender model file ({exc})") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("model"), cls):
+            raise MatchingError("path", "not a recommender model file")
+        if payload.get("format") != FORMAT_VERSION:
+            raise MatchingError(
+                "path", f"model format {payload.get('format')} ≠ {FORMAT_VERSION}; retrain"
+            )
+        if payload.get("sklearn") != sklearn.__version__:
+            raise MatchingError(
+                "path", f"model from scikit-learn {payload.get('sklearn')}; retrain"
+            )
+        return payload["model"]

@@ -1,0 +1,47 @@
+"""Re-rank for exposure: keep the market from collapsing onto a few big names.
+
+Scores alone send every buyer to the same large sellers (they list the most lots, so they
+hold most of the top places). The re-rank discounts a candidate by how much exposure its
+group (seller, or the buyer itself when ranking buyers) already had in the logs, and
+greedily decays further picks from a group already in this list. Only the order among
+feasible candidates changes; the filter ran before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def rerank(
+    keys: np.ndarray,
+    groups: np.ndarray,
+    popularity: np.ndarray,
+    k: int,
+    *,
+    penalty: float,
+    decay: float,
+    pool: int = 5,
+) -> np.ndarray:
+    """Indices of the `k` candidates to show, in order.
+
+    `keys` are ranking scores (higher is better), `groups[i]` the group id of candidate i,
+    `popularity[i]` its group's past exposure scaled to [0, 1]. A candidate's value is
+    `key × (1 − penalty × popularity) × decay^(picks of its group so far)`; the greedy pass
+    looks only at the best `pool × k` by the discounted key, which keeps it O(k²).
+    """
+    base = keys * (1.0 - penalty * popularity)
+    m = min(len(keys), max(k * pool, k))
+    top = np.argpartition(-base, m - 1)[:m] if m < len(keys) else np.arange(len(keys))
+    top = top[np.argsort(-base[top], kind="stable")]
+    vals, grp = base[top], groups[top]
+    taken = np.zeros(len(top), dtype=bool)
+    counts: dict[object, int] = {}
+    order: list[int] = []
+    for _ in range(min(k, len(top))):
+        factor = np.array([decay ** counts.get(g, 0) for g in grp])
+        cand = np.where(taken, -np.inf, vals * factor)
+        j = int(np.argmax(cand))
+        taken[j] = True
+        counts[grp[j]] = counts.get(grp[j], 0) + 1
+        order.append(int(top[j]))
+    return np.array(order, dtype=np.int64)
