@@ -2,8 +2,9 @@
 
 The buyer's history comes from logged exposures: how often it was shown and bid on each
 category and process, and the TF-IDF centroid of the texts of lots it bid on (character
-n-grams, so Chinese needs no word segmentation). For training rows the pair's own outcome is
-taken out of the history (leave-one-out), or a bid would explain itself. A share of training
+n-grams, so Chinese needs no word segmentation). Training rows get their features from
+a history built without them (out-of-fold): a leave-one-out history would leak the label,
+since a bid lowers its own row's left-out bid rate. A share of training
 rows is built as if the buyer had no history at all ("history dropout"), so the same model
 learns to rank for cold-start buyers from their declared profile (licence breadth, radius,
 tolerance) and the market-wide category rates.
@@ -18,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.feasibility import BuyerTable, LotTable
+from matching.feasibility import BuyerTable, LotTable, haversine_km
 from matching.types import Exposure
 
 FEATURES = (
@@ -41,7 +42,14 @@ FEATURES = (
     "dql_margin",
     "ask_ratio",
     "quantity_over_capacity",
+    "text_pref",
+    "pref_dist",
+    "pref_margin",
+    "pref_ask",
+    "pref_dql",
+    "pref_size",
 )
+N_ATTR = 5  # distance/radius, contamination margin, ask ratio, DQL, quantity/capacity
 PRIOR = 2.0  # pseudo-exposures that shrink a buyer's rates to the market's
 
 
@@ -54,16 +62,26 @@ class PairBlock:
     dist_km: np.ndarray
 
 
+def text_vectorizer(lots: LotTable, ngrams: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
+    """TF-IDF on character n-grams of the lots' texts (Chinese needs no segmentation)."""
+    v = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=ngrams, min_df=2 if len(lots) > 50 else 1,
+        sublinear_tf=True,
+    )  # fmt: skip
+    return v.fit(lots.text)
+
+
 class History:
     """What exposures say about each buyer, and the market-wide rates (fitted once)."""
 
     def __init__(
-        self, lots: LotTable, buyers: BuyerTable, exposures: Sequence[Exposure], tfidf_min_df: int
+        self,
+        lots: LotTable,
+        buyers: BuyerTable,
+        exposures: Sequence[Exposure],
+        vectorizer: TfidfVectorizer,
     ) -> None:
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 2), min_df=tfidf_min_df, sublinear_tf=True
-        )
-        self.vectorizer.fit(lots.text)
+        self.vectorizer = vectorizer
         declared = {c for b in buyers.buyers for c in b.permitted_categories}
         self.categories = sorted(set(lots.categories) | declared)
         self.cat_pos = {c: i for i, c in enumerate(self.categories)}
@@ -94,6 +112,19 @@ class History:
                                 shape=(nb, len(pos)))  # fmt: skip
         self.profile = (agg @ vec[li[pos]]).tocsr()  # sum of bid lots' TF-IDF rows
         self.profile_sq = np.asarray(self.profile.multiply(self.profile).sum(1)).ravel()
+        # revealed preferences: per buyer, sums of the pair attributes over shown and bid lots
+        dist = haversine_km(buyers.lat[bi], buyers.lon[bi], lots.lat[li], lots.lon[li])
+        a = pair_attributes(buyers, lots, bi, li, dist)
+        self.attr_shown = np.zeros((nb, N_ATTR))
+        self.attr_bid = np.zeros((nb, N_ATTR))
+        np.add.at(self.attr_shown, bi, a)
+        np.add.at(self.attr_bid, bi, a * y[:, None])
+        # centred text profile: Σ (bid − buyer's rate) × TF-IDF row, over everything shown
+        rate = (self.bids + PRIOR * self.market_rate) / (self.shown + PRIOR)
+        resid = y - rate[bi]
+        agg = sparse.csr_matrix((resid, (bi, np.arange(len(y)))), shape=(nb, len(y)))
+        self.centred = (agg @ vec[li]).tocsr()
+        self.buyer_rate = rate
         self.buyer_pos = dict(buyers.pos)
         self.train = (bi, li, y)
 
@@ -113,7 +144,7 @@ class History:
 
     def vectors(self, lots: LotTable) -> sparse.csr_matrix:
         """The lots' TF-IDF rows, computed once per table."""
-        key = ("tfidf", id(self))
+        key = ("tfidf", id(self.vectorizer))
         if key not in lots.cache:
             lots.cache[key] = self.vectorizer.transform(lots.text).tocsr()
         return lots.cache[key]  # type: ignore[return-value]
@@ -124,6 +155,20 @@ class History:
         if key not in buyers.cache:
             buyers.cache[key] = np.array([self.buyer_pos.get(b, -1) for b in buyers.ids])
         return buyers.cache[key]  # type: ignore[return-value]
+
+
+def pair_attributes(
+    buyers: BuyerTable, lots: LotTable, bi: np.ndarray, li: np.ndarray, dist: np.ndarray
+) -> np.ndarray:
+    """The five pair attributes whose per-buyer weights differ (revealed from bids)."""
+    maxc = buyers.max_contamination[bi]
+    return np.c_[
+        dist / np.maximum(buyers.radius[bi], 1e-9),
+        (maxc - lots.contamination[li]) / np.maximum(maxc, 1e-9),
+        lots.ask[li],
+        lots.dql[li],
+        lots.quantity[li] / np.maximum(buyers.capacity[bi], 1e-9),
+    ]
 
 
 def _take(mat: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -140,51 +185,51 @@ def pair_features(
     buyers: BuyerTable,
     lots: LotTable,
     block: PairBlock,
-    own_bid: np.ndarray | None = None,
     cold: np.ndarray | None = None,
 ) -> np.ndarray:
     """The feature matrix (len(pairs) × len(FEATURES)) for the pairs in `block`.
 
-    `hist_rows[j]` is the history row of buyer j of `buyers` (or -1);
-    `own_bid` (training) removes each row's own exposure from its history; `cold` marks rows
-    to build as if the buyer had no history.
+    `hist_rows[j]` is the history row of buyer j of `buyers` (or -1); `cold` marks rows to
+    build as if the buyer had no history. Training rows must come from a history that does
+    not contain them (the recommender uses out-of-fold histories).
     """
     n = len(block.lot_idx)
-    hr = hist_rows[block.buyer_idx].copy()
+    bx, li = block.buyer_idx, block.lot_idx
+    hr = hist_rows[bx].copy()
     if cold is not None:
         hr[cold] = -1
-    li = block.lot_idx
+    ok = hr >= 0
+    h0 = np.maximum(hr, 0)
     ci, pi = hist.lot_cat(lots)[li], hist.lot_proc(lots)[li]
-    sub_s = np.zeros(n) if own_bid is None else (hr >= 0).astype(float)
-    sub_b = np.zeros(n) if own_bid is None else own_bid * (hr >= 0)
-    shown = np.where(hr >= 0, hist.shown[np.maximum(hr, 0)], 0.0) - sub_s
-    bids = np.where(hr >= 0, hist.bids[np.maximum(hr, 0)], 0.0) - sub_b
-    s_cat = _take(hist.shown_cat, hr, ci) - sub_s * (ci >= 0)
-    b_cat = _take(hist.bids_cat, hr, ci) - sub_b * (ci >= 0)
-    s_proc = _take(hist.shown_proc, hr, pi) - sub_s * (pi >= 0)
-    b_proc = _take(hist.bids_proc, hr, pi) - sub_b * (pi >= 0)
+    shown = np.where(ok, hist.shown[h0], 0.0)
+    bids = np.where(ok, hist.bids[h0], 0.0)
+    s_cat, b_cat = _take(hist.shown_cat, hr, ci), _take(hist.bids_cat, hr, ci)
+    s_proc, b_proc = _take(hist.shown_proc, hr, pi), _take(hist.bids_proc, hr, pi)
     mrate = hist.market_rate
     cat_mrate = np.where(ci >= 0, hist.cat_rate[np.maximum(ci, 0)], mrate)
     b_rate = (bids + PRIOR * mrate) / (shown + PRIOR)
-    bx = block.buyer_idx
     breadth = buyers.breadth[bx]
     has = bids > 0
     cat_share = np.where(has, b_cat / np.maximum(bids, 1), 1.0 / breadth)
     proc_share = np.where(has, b_proc / np.maximum(bids, 1), 1.0 / max(len(hist.processes), 1))
     cat_rate = (b_cat + PRIOR * cat_mrate) / (s_cat + PRIOR)
     proc_rate = (b_proc + PRIOR * b_rate) / (s_proc + PRIOR)
-    # text similarity to the (leave-one-out) centroid of lots the buyer bid on
+    # text: cosine to the centroid of lots the buyer bid on, and the centred profile
     vec = hist.vectors(lots)[li]
-    ok = hr >= 0
-    dot = np.zeros(n)
-    psq = np.zeros(n)
+    dot, psq, tpref = np.zeros(n), np.zeros(n), np.zeros(n)
     if ok.any():
         dot[ok] = np.asarray(vec[ok].multiply(hist.profile[hr[ok]]).sum(1)).ravel()
         psq[ok] = hist.profile_sq[hr[ok]]
-    if own_bid is not None:  # rows are unit vectors: remove the lot itself when it was a bid
-        dot = dot - sub_b
-        psq = psq - 2 * sub_b * (dot + sub_b) + sub_b
+        tpref[ok] = np.asarray(vec[ok].multiply(hist.centred[hr[ok]]).sum(1)).ravel()
     sim = np.where(psq > 1e-9, dot / np.sqrt(np.maximum(psq, 1e-9)), 0.0)
+    tpref = tpref / (shown + PRIOR)
+    # revealed preference contrasts: (mean over bids − mean over shown) × (x − mean shown)
+    a = pair_attributes(buyers, lots, bx, li, block.dist_km)
+    hs = np.where(ok[:, None], hist.attr_shown[h0], 0.0)
+    hb = np.where(ok[:, None], hist.attr_bid[h0], 0.0)
+    m_shown = np.where(shown[:, None] > 0, hs / np.maximum(shown, 1)[:, None], a)
+    m_bid = (hb + PRIOR * m_shown) / (bids + PRIOR)[:, None]
+    pref = (m_bid - m_shown) * (a - m_shown)
     radius, cap = buyers.radius[bx], buyers.capacity[bx]
     maxc, mind = buyers.max_contamination[bx], buyers.min_dql[bx]
     return np.c_[
@@ -195,7 +240,7 @@ def pair_features(
         proc_share,
         proc_rate,
         b_rate,
-        np.log1p(np.maximum(bids, 0)),
+        np.log1p(bids),
         has.astype(float),
         sim,
         cat_mrate,
@@ -207,4 +252,6 @@ def pair_features(
         lots.dql[li] - mind,
         lots.ask[li],
         lots.quantity[li] / np.maximum(cap, 1e-9),
+        tpref,
+        pref,
     ]

@@ -9,10 +9,11 @@
   lots first): the share of exposures in each decile of distance/radius over the share of all
   feasible (buyer, training lot) pairs in it. Weights are normalised to mean 1 and clipped to
   [0.2, 5] so a few far-away impressions cannot dominate.
-- Calibration: the model is fitted on the earlier 80 % of exposures (by `shown_at`) and an
-  isotonic map is fitted on the later 20 %, unweighted, so the probabilities are those of the
-  logs again after the IPW weights tilted them. Ranking uses the calibrated probability with
-  the raw score as tie-break (isotonic maps are step functions).
+- Calibration: a model fitted on the earlier 80 % of exposures (by `shown_at`) predicts the
+  later 20 %, and an isotonic map is fitted on those predictions, unweighted, so the
+  probabilities are those of the logs again after the IPW weights tilted them; the final model
+  is then fitted on every exposure and the map applied to it. Ranking uses the calibrated
+  probability with the raw score as tie-break (isotonic maps are step functions).
 - Re-rank: `matching.rerank` with sellers' (or buyers') share of past exposures.
 """
 
@@ -31,13 +32,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from matching.feasibility import BuyerTable, LotTable, feasible_lots, haversine_km
-from matching.features import History, PairBlock, pair_features
+from matching.features import FEATURES, History, PairBlock, pair_features, text_vectorizer
 from matching.reasons import Facts, explain
 from matching.rerank import rerank
 from matching.types import Buyer, Exposure, Lot, MatchingError, Recommendation
 
 FORMAT_VERSION = 1
 IPW_BINS = 10
+N_FOLDS = 5  # out-of-fold histories for the training rows' features
 
 
 def _check_k(k: object) -> int:
@@ -57,10 +59,14 @@ class Recommender:
         ipw: bool = True,
         rerank: bool = True,
         history_dropout: float = 0.15,
-        seller_penalty: float = 0.25,
-        same_seller_decay: float = 0.6,
-        buyer_boost: float = 0.2,
+        seller_penalty: float = 0.05,
+        same_seller_decay: float = 0.85,
+        buyer_boost: float = 0.05,
         max_iter: int = 250,
+        max_leaf_nodes: int = 31,
+        min_samples_leaf: int = 40,
+        learning_rate: float = 0.06,
+        text_ngrams: tuple[int, int] = (1, 2),
         random_state: int = 0,
     ) -> None:
         if model not in ("hgb", "logistic"):
@@ -74,6 +80,10 @@ class Recommender:
         self.same_seller_decay = same_seller_decay
         self.buyer_boost = buyer_boost
         self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.learning_rate = learning_rate
+        self.text_ngrams = text_ngrams
         self.random_state = random_state
         self.fitted_ = False
 
@@ -93,14 +103,21 @@ class Recommender:
         y = np.array([e.bid for e in exposures], dtype=float)
         if y.min() == y.max():
             raise MatchingError("exposures", "need both bids and non-bids to learn from")
-        hist = History(lot_t, buy_t, exposures, tfidf_min_df=2 if len(lots) > 50 else 1)
+        vectorizer = text_vectorizer(lot_t, self.text_ngrams)
+        hist = History(lot_t, buy_t, exposures, vectorizer)
         bi, li, _ = hist.train
         dist = haversine_km(buy_t.lat[bi], buy_t.lon[bi], lot_t.lat[li], lot_t.lon[li])
         rng = np.random.default_rng(self.random_state)
         cold = rng.random(len(y)) < self.history_dropout
-        x = pair_features(
-            hist, hist.buyer_rows(buy_t), buy_t, lot_t, PairBlock(bi, li, dist), y, cold
-        )
+        folds = rng.integers(0, N_FOLDS, len(y))
+        x = np.zeros((len(y), len(FEATURES)))
+        for f in range(N_FOLDS):
+            out = folds == f
+            rest = [e for e, o in zip(exposures, out, strict=True) if not o]
+            h = History(lot_t, buy_t, rest, vectorizer) if rest else hist
+            block = PairBlock(bi[out], li[out], dist[out])
+            x[out] = pair_features(h, h.buyer_rows(buy_t), buy_t, lot_t, block, cold[out])
+            buy_t.cache.clear()
         w = self._ipw_weights(lot_t, buy_t, dist / np.maximum(buy_t.radius[bi], 1e-9))
         when = np.array([e.shown_at.timestamp() if e.shown_at else i
                          for i, e in enumerate(exposures)])  # fmt: skip
@@ -109,14 +126,12 @@ class Recommender:
         tr, ca = order[:cut], order[cut:]
         if self.calibrate and (len(ca) < 20 or y[ca].min() == y[ca].max()):
             tr, ca = order, order[:0]
-        self.estimator_ = self._make_estimator()
-        step = "logisticregression__sample_weight" if self.model == "logistic" else None
-        fit_kw = {step: w[tr]} if step else {"sample_weight": w[tr]}
-        self.estimator_.fit(x[tr], y[tr], **fit_kw)
         self.calibrator_ = None
-        if len(ca):
+        if len(ca):  # out-of-time calibration map, then the final model on every exposure
+            early = self._fit_estimator(x[tr], y[tr], w[tr])
             self.calibrator_ = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
-            self.calibrator_.fit(self._raw(x[ca]), y[ca])
+            self.calibrator_.fit(early.predict_proba(x[ca])[:, 1], y[ca])
+        self.estimator_ = self._fit_estimator(x, y, w)
         self.history_ = hist
         sellers = np.array([lot_t.seller[i] for i in li])
         self.seller_pop_ = self._popularity(sellers)
@@ -124,18 +139,20 @@ class Recommender:
         self.fitted_ = True
         return self
 
-    def _make_estimator(self) -> object:
+    def _fit_estimator(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> object:
         if self.model == "logistic":
-            return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-        return HistGradientBoostingClassifier(
+            lr = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+            return lr.fit(x, y, logisticregression__sample_weight=w)
+        hgb = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
-            learning_rate=0.06,
-            max_leaf_nodes=31,
-            min_samples_leaf=40,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
             l2_regularization=1.0,
             early_stopping=False,
             random_state=self.random_state,
         )
+        return hgb.fit(x, y, sample_weight=w)
 
     def _ipw_weights(self, lots: LotTable, buyers: BuyerTable, shown_dr: np.ndarray):
         """1 / estimated propensity by distance/radius decile (see the module docstring)."""
