@@ -78,10 +78,17 @@ class LotTable:
     def within(self, lat: float, lon: float, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
         """Indices of lots within `radius_km` of a point and their distances in km."""
         if len(self) >= BALLTREE_MIN_LOTS:
-            ind, dist = self.tree().query_radius(
-                np.radians([[lat, lon]]), r=radius_km / EARTH_RADIUS_KM, return_distance=True
+            # a hair wider, then the same formula as the direct path decides at the boundary
+            ind = (
+                self.tree()
+                .query_radius(np.radians([[lat, lon]]), r=radius_km * (1 + 1e-6) / EARTH_RADIUS_KM)[
+                    0
+                ]
+                .astype(np.int64)
             )
-            return ind[0].astype(np.int64), dist[0] * EARTH_RADIUS_KM
+            d = haversine_km(lat, lon, self.lat[ind], self.lon[ind])
+            keep = d <= radius_km
+            return ind[keep], d[keep]
         d = haversine_km(lat, lon, self.lat, self.lon)
         idx = np.flatnonzero(d <= radius_km)
         return idx, d[idx]

@@ -30,6 +30,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import ThreadpoolController
 
 from matching.feasibility import BuyerTable, LotTable, feasible_lots, haversine_km
 from matching.features import FEATURES, History, PairBlock, pair_features, text_vectorizer
@@ -39,6 +40,11 @@ from matching.types import Buyer, Exposure, Lot, MatchingError, Recommendation
 
 FORMAT_VERSION = 1
 IPW_BINS = 10
+# OpenMP threads spin-wait: on a busy 2-core machine a small prediction spread over threads
+# takes 100× longer than on one. Small batches (every recommendation call) and small fits run
+# on one thread; only large fits use every core.
+_THREADS = ThreadpoolController()
+ONE_THREAD_BELOW = 200_000
 N_FOLDS = 5  # out-of-fold histories for the training rows' features
 
 
@@ -59,14 +65,15 @@ class Recommender:
         ipw: bool = True,
         rerank: bool = True,
         history_dropout: float = 0.15,
-        seller_penalty: float = 0.05,
-        same_seller_decay: float = 0.85,
+        seller_penalty: float = 0.02,
+        same_seller_decay: float = 0.95,
         buyer_boost: float = 0.05,
-        max_iter: int = 250,
-        max_leaf_nodes: int = 31,
+        max_iter: int = 400,
+        max_leaf_nodes: int = 15,
         min_samples_leaf: int = 40,
-        learning_rate: float = 0.06,
+        learning_rate: float = 0.05,
         text_ngrams: tuple[int, int] = (1, 2),
+        max_bins: int = 255,
         random_state: int = 0,
     ) -> None:
         if model not in ("hgb", "logistic"):
@@ -84,6 +91,7 @@ class Recommender:
         self.min_samples_leaf = min_samples_leaf
         self.learning_rate = learning_rate
         self.text_ngrams = text_ngrams
+        self.max_bins = max_bins
         self.random_state = random_state
         self.fitted_ = False
 
@@ -130,7 +138,7 @@ class Recommender:
         if len(ca):  # out-of-time calibration map, then the final model on every exposure
             early = self._fit_estimator(x[tr], y[tr], w[tr])
             self.calibrator_ = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
-            self.calibrator_.fit(early.predict_proba(x[ca])[:, 1], y[ca])
+            self.calibrator_.fit(self._raw_of(early, x[ca]), y[ca])
         self.estimator_ = self._fit_estimator(x, y, w)
         self.history_ = hist
         sellers = np.array([lot_t.seller[i] for i in li])
@@ -146,12 +154,16 @@ class Recommender:
         hgb = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
+            max_bins=self.max_bins,
             max_leaf_nodes=self.max_leaf_nodes,
             min_samples_leaf=self.min_samples_leaf,
             l2_regularization=1.0,
             early_stopping=False,
             random_state=self.random_state,
         )
+        if len(x) < ONE_THREAD_BELOW:
+            with _THREADS.limit(limits=1, user_api="openmp"):
+                return hgb.fit(x, y, sample_weight=w)
         return hgb.fit(x, y, sample_weight=w)
 
     def _ipw_weights(self, lots: LotTable, buyers: BuyerTable, shown_dr: np.ndarray):
@@ -185,7 +197,14 @@ class Recommender:
             raise MatchingError("model", "the recommender is not fitted")
 
     def _raw(self, x: np.ndarray) -> np.ndarray:
-        return self.estimator_.predict_proba(x)[:, 1]
+        return self._raw_of(self.estimator_, x)
+
+    @staticmethod
+    def _raw_of(estimator: object, x: np.ndarray) -> np.ndarray:
+        if len(x) < ONE_THREAD_BELOW:
+            with _THREADS.limit(limits=1, user_api="openmp"):
+                return estimator.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
+        return estimator.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
 
     def _proba(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raw = self._raw(x)

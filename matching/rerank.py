@@ -33,15 +33,15 @@ def rerank(
     m = min(len(keys), max(k * pool, k))
     top = np.argpartition(-base, m - 1)[:m] if m < len(keys) else np.arange(len(keys))
     top = top[np.argsort(-base[top], kind="stable")]
-    vals, grp = base[top], groups[top]
+    vals = base[top]
+    _, grp = np.unique(groups[top], return_inverse=True)
+    counts = np.zeros(grp.max() + 1 if len(grp) else 0)
     taken = np.zeros(len(top), dtype=bool)
-    counts: dict[object, int] = {}
-    order: list[int] = []
-    for _ in range(min(k, len(top))):
-        factor = np.array([decay ** counts.get(g, 0) for g in grp])
-        cand = np.where(taken, -np.inf, vals * factor)
+    order = np.empty(min(k, len(top)), dtype=np.int64)
+    for n in range(len(order)):
+        cand = np.where(taken, -np.inf, vals * decay ** counts[grp])
         j = int(np.argmax(cand))
         taken[j] = True
-        counts[grp[j]] = counts.get(grp[j], 0) + 1
-        order.append(int(top[j]))
-    return np.array(order, dtype=np.int64)
+        counts[grp[j]] += 1
+        order[n] = top[j]
+    return order
