@@ -209,7 +209,8 @@ class Recommender:
     def _proba(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raw = self._raw(x)
         cal = self.calibrator_.predict(raw) if self.calibrator_ is not None else raw
-        return cal, raw
+        # an isotonic step fitted on a handful of top scores can say 0 or 1; no bid is certain
+        return np.clip(cal, 1e-3, 1 - 1e-3), raw
 
     def _score_block(self, buyers: BuyerTable, lots: LotTable, block: PairBlock):
         hist = self.history_
