@@ -9,11 +9,10 @@
   lots first): the share of exposures in each decile of distance/radius over the share of all
   feasible (buyer, training lot) pairs in it. Weights are normalised to mean 1 and clipped to
   [0.2, 5] so a few far-away impressions cannot dominate.
-- Calibration: a model fitted on the earlier 80 % of exposures (by `shown_at`) predicts the
-  later 20 %, and an isotonic map is fitted on those predictions, unweighted, so the
-  probabilities are those of the logs again after the IPW weights tilted them; the final model
-  is then fitted on every exposure and the map applied to it. Ranking uses the calibrated
-  probability with the raw score as tie-break (isotonic maps are step functions).
+- Calibration: the model is fitted on the earlier 80 % of exposures (by `shown_at`), and an
+  isotonic map is fitted on its predictions of the later 20 %, unweighted, so the
+  probabilities are those of the logs again after the IPW weights tilted them. Ranking uses
+  the calibrated probability with the raw score as tie-break (isotonic maps are steps).
 - Re-rank: `matching.rerank` with sellers' (or buyers') share of past exposures.
 """
 
@@ -134,12 +133,13 @@ class Recommender:
         tr, ca = order[:cut], order[cut:]
         if self.calibrate and (len(ca) < 20 or y[ca].min() == y[ca].max()):
             tr, ca = order, order[:0]
+        # the model learns on the earlier exposures; an isotonic map fitted on its predictions
+        # of the later ones calibrates it (no refit: the map belongs to this very model)
+        self.estimator_ = self._fit_estimator(x[tr], y[tr], w[tr])
         self.calibrator_ = None
-        if len(ca):  # out-of-time calibration map, then the final model on every exposure
-            early = self._fit_estimator(x[tr], y[tr], w[tr])
+        if len(ca):
             self.calibrator_ = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
-            self.calibrator_.fit(self._raw_of(early, x[ca]), y[ca])
-        self.estimator_ = self._fit_estimator(x, y, w)
+            self.calibrator_.fit(self._raw(x[ca]), y[ca])
         self.history_ = hist
         sellers = np.array([lot_t.seller[i] for i in li])
         self.seller_pop_ = self._popularity(sellers)

@@ -188,6 +188,17 @@ class _World:
         return _sigmoid(2.0 * (u + self.tastes[buyer.id].bias))
 
 
+def make_lots(seed: int, n: int, *, n_sellers: int = 150) -> list[Lot]:
+    """`n` open lots from the same kind of sellers as `make_market` (for speed benchmarks)."""
+    world = _World(np.random.default_rng(seed), n_sellers, 0)
+    return world.make_lots(n, datetime(2026, 3, 2, tzinfo=UTC), "O-")[0]
+
+
+def make_buyers(seed: int, n: int) -> list[Buyer]:
+    """`n` recyclers drawn as `make_market` draws them (for speed benchmarks)."""
+    return _World(np.random.default_rng(seed), 1, n).buyers
+
+
 def make_market(
     seed: int,
     *,
