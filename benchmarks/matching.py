@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,8 @@ def section_quality(args: argparse.Namespace, state: dict) -> str:
     )
 
 
-def _timed(fn, n: int) -> tuple[float, float]:  # noqa: ANN001 - any callable of the index
+def _timed(fn: Callable[[int], object], n: int) -> tuple[float, float]:
+    """p50 and p95 in ms of `n` calls fn(0) … fn(n − 1)."""
     ms = []
     for i in range(n):
         t = time.perf_counter()
