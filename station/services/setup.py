@@ -362,6 +362,7 @@ def add_scale(actor: Actor, **settings: Any) -> Any:
         division_g=settings.get("division_g", 0),
         unit=settings.get("unit", "kg"),
         variant=settings.get("variant") or None,
+        address="A",
     )
     if not scale.port:
         raise Invalid("请填写串口", {"port": "required"})

@@ -8,7 +8,6 @@ the service's refusal as a form message with its 4xx status, writing nothing.
 from __future__ import annotations
 
 from decimal import Decimal
-
 from typing import Any
 
 from flask import Blueprint
@@ -22,7 +21,6 @@ bp = Blueprint(
     static_folder="../static",
     static_url_path="/static",
 )
-
 
 
 @bp.app_template_filter("grams_kg")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, request, stream_with_context, url_for
+from flask import Response, current_app, request, url_for
 from flask_babel import gettext
 
 from core.access import access, request_actor
@@ -89,18 +89,18 @@ def act(alert_id: int, action: str) -> Any:
     )
 
 
-def _event(alert: Alert) -> str:
+def _event(alert: Alert, link: str) -> str:
     data = {
         "id": alert.id,
         "tier": alert.tier,
         "state": alert.state,
         "reason": alert.reason,
-        "url": url_for("station.alert", alert_id=alert.id),
+        "url": link.replace("/0", f"/{alert.id}"),
     }
     return f"id: {alert.id}\nevent: alert\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def new_alerts(station_id: int, after: int, top_tier: int) -> list[tuple[int, str]]:
+def new_alerts(station_id: int, after: int, top_tier: int, link: str) -> list[tuple[int, str]]:
     """(id, event) of the station's alerts after `after` up to `top_tier`, oldest first."""
     rows = db.session.scalars(
         sa.select(Alert)
@@ -108,9 +108,7 @@ def new_alerts(station_id: int, after: int, top_tier: int) -> list[tuple[int, st
         .order_by(Alert.id)
         .limit(50)
     ).all()
-    events = [(alert.id, _event(alert)) for alert in rows]
-    db.session.rollback()  # end the read so the next poll sees rows committed since
-    return events
+    return [(alert.id, _event(alert, link)) for alert in rows]
 
 
 @bp.get("/alerts/stream")
@@ -118,19 +116,27 @@ def new_alerts(station_id: int, after: int, top_tier: int) -> list[tuple[int, st
 def alert_stream() -> Any:
     """Server-sent events: every alert of my station newer than the last one the page saw, for
     the tiers my level handles. The stream ends after STATION_SSE_SECONDS with a retry hint, so
-    it never pins a worker; the browser reconnects with Last-Event-ID and misses nothing."""
+    it never pins a worker; the browser reconnects with Last-Event-ID and misses nothing.
+
+    Each poll runs in its own application context (its own database session, closed before the
+    next event is sent), so the stream holds no connection or transaction while it waits."""
     station, top = sid(), visible_tiers()
     start = request.headers.get("Last-Event-ID") or request.args.get("after") or ""
     after = int(start) if start.isdigit() and int(start) < 2**31 else 0
-    seconds = float(current_app.config.get("STATION_SSE_SECONDS", 25))
-    poll = float(current_app.config.get("STATION_SSE_POLL_S", 1))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    seconds = float(app.config.get("STATION_SSE_SECONDS", 25))
+    poll = float(app.config.get("STATION_SSE_POLL_S", 1))
+    link = url_for("station.alert", alert_id=0)
 
     def events() -> Iterator[str]:
         nonlocal after
         yield "retry: 2000\n\n"
         deadline = time.monotonic() + seconds
         while True:
-            for after, event in new_alerts(station, after, top):
+            with app.app_context():
+                found = new_alerts(station, after, top, link)
+            for alert_id, event in found:
+                after = alert_id
                 yield event
             if time.monotonic() >= deadline:
                 return
@@ -138,8 +144,7 @@ def alert_stream() -> Any:
             time.sleep(poll)
 
     return Response(
-        stream_with_context(events()),
+        events(),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
-

@@ -52,10 +52,16 @@ def problem(err: ValidationError | DomainError) -> tuple[str, int, dict[str, str
     """A refused form as (message in the user's language, HTTP status, fields)."""
     if isinstance(err, ValidationError):
         fields = _flatten(err.messages)
-        text = gettext("请修正以下字段：") + " " + ", ".join(f"{k}（{v}）" for k, v in fields.items())
+        text = (
+            gettext("请修正以下字段：") + " " + ", ".join(f"{k}（{v}）" for k, v in fields.items())
+        )
         return text, 422, fields
     detail = ", ".join(f"{k}: {v}" for k, v in err.fields.items())
-    return gettext(err.message, **err.params) + (f"（{detail}）" if detail else ""), err.status, err.fields
+    return (
+        gettext(err.message, **err.params) + (f"（{detail}）" if detail else ""),
+        err.status,
+        err.fields,
+    )
 
 
 def attempt(work: Callable[[], Any], done: Callable[[Any], Any], page: Callable[[], Any]) -> Any:
@@ -66,7 +72,7 @@ def attempt(work: Callable[[], Any], done: Callable[[Any], Any], page: Callable[
         result = work()
     except (ValidationError, DomainError) as err:
         db.session.rollback()
-        message, status, fields = problem(err)
+        message, status, _ = problem(err)
         flash(message, "danger")
         return page(), status
     db.session.commit()
@@ -94,7 +100,10 @@ def weight_input(prefix: str = "") -> dict[str, Any]:
     reading is taken when the form is recorded) or a manual entry with its reason."""
     source = text(prefix + "source")
     if source == "manual":
-        return {"manual_kg": text(prefix + "manual_kg") or None, "manual_reason": text(prefix + "manual_reason")}
+        return {
+            "manual_kg": text(prefix + "manual_kg") or None,
+            "manual_reason": text(prefix + "manual_reason"),
+        }
     return {"scale_id": source or None}
 
 
@@ -115,7 +124,9 @@ def tares_input(prefix: str = "") -> list[dict[str, Any]]:
 
 def scales() -> list[Scale]:
     return list(
-        db.session.scalars(sa.select(Scale).where(Scale.organization_id == sid()).order_by(Scale.id))
+        db.session.scalars(
+            sa.select(Scale).where(Scale.organization_id == sid()).order_by(Scale.id)
+        )
     )
 
 

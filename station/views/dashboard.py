@@ -85,7 +85,12 @@ def stock(station_id: int) -> list[dict[str, Any]]:
         .where(
             Package.station_id == station_id,
             Package.state.in_(
-                [PackageState.RECEIVED, PackageState.SORTED, PackageState.BALED, PackageState.IN_STOCK]
+                [
+                    PackageState.RECEIVED,
+                    PackageState.SORTED,
+                    PackageState.BALED,
+                    PackageState.IN_STOCK,
+                ]
             ),
         )
         .group_by(Package.state, Location.code, Category.name_zh, Package.material)

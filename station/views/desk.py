@@ -16,9 +16,15 @@ from core.errors import Invalid, NotFound
 from core.time import utcnow
 from station import quota
 from station.api import gross_from, tare_specs
-from station.models import Alert, Delivery, Location, Package, PackageState, Stage, Weighing
-from station.schemas import BaleSchema, DeliverSchema, ReceiveSchema, ReweighSchema, SortSchema
-from station.schemas import WarehouseInSchema
+from station.models import Alert, Delivery, Location, Package, PackageState, Weighing
+from station.schemas import (
+    BaleSchema,
+    DeliverSchema,
+    ReceiveSchema,
+    ReweighSchema,
+    SortSchema,
+    WarehouseInSchema,
+)
 from station.services import setup, stages
 from station.services.common import package_by_label
 from station.views import bp
@@ -179,7 +185,9 @@ def _sort() -> Weighing:
         actor,
         data["receipt"],
         [
-            stages.Output(o["line"], gross_from(o["weight"], station), tuple(tare_specs(o["tares"])))
+            stages.Output(
+                o["line"], gross_from(o["weight"], station), tuple(tare_specs(o["tares"]))
+            )
             for o in data["outputs"]
         ],
         now=utcnow(),
@@ -318,4 +326,3 @@ def reweigh(weighing_id: int) -> Any:
         )
 
     return attempt(work, _to_result, lambda: weighing_page(weighing_id))
-

@@ -44,7 +44,16 @@ from station.services import setup as service
 from station.views import bp
 from station.views.common import MANAGERS, STATION, attempt, done, render, scales, sid, text, tz
 
-SECTIONS = ["scales", "tares", "tolerances", "ratios", "locations", "records", "deliveries", "orders"]
+SECTIONS = [
+    "scales",
+    "tares",
+    "tolerances",
+    "ratios",
+    "locations",
+    "records",
+    "deliveries",
+    "orders",
+]
 RATIO_ROWS = 6
 
 
@@ -68,7 +77,9 @@ class WorkOrderFormSchema(BaseSchema):
     line = fields.Str(required=True, validate=validate.Length(min=1, max=20))
     shift = fields.Str(required=True, validate=validate.Length(min=1, max=10))
     work_date = fields.Date(required=True)
-    assignees = fields.List(fields.Int(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list)
+    assignees = fields.List(
+        fields.Int(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list
+    )
 
 
 def local_time(value: str) -> str | None:
@@ -97,7 +108,9 @@ def _policy_band(side: str) -> dict[str, str] | None:
 
 
 def _save_scale() -> Any:
-    data = ScaleFormSchema().load({k: v for k, v in request.form.items() if k != "csrf_token" and v.strip()})
+    data = ScaleFormSchema().load(
+        {k: v for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+    )
     return service.add_scale(request_actor(), **data)
 
 
@@ -112,19 +125,29 @@ def _save_tare() -> Any:
         }
     )
     return service.add_tare(
-        request_actor(), data["kind"], data["ref"], data["weight_kg"], data["valid_from"], data["valid_until"]
+        request_actor(),
+        data["kind"],
+        data["ref"],
+        data["weight_kg"],
+        data["valid_from"],
+        data["valid_until"],
     )
 
 
 def _save_tolerance() -> Any:
-    policy: dict[str, Any] = {"shortfall": _policy_band("shortfall"), "excess": _policy_band("excess")}
+    policy: dict[str, Any] = {
+        "shortfall": _policy_band("shortfall"),
+        "excess": _policy_band("excess"),
+    }
     for key in ("value_cap_fen", "floor_divisions"):
         if text(key):
             policy[key] = text(key)
     data = ToleranceSchema().load(
         {"control_point": text("control_point"), "grade": text("grade") or None, "policy": policy}
     )
-    return service.set_tolerance(request_actor(), data["control_point"], data["grade"], data["policy"])
+    return service.set_tolerance(
+        request_actor(), data["control_point"], data["grade"], data["policy"]
+    )
 
 
 def _save_ratios() -> Any:
@@ -164,7 +187,17 @@ def _save_record() -> Any:
             "station_id": sid(),
             **{
                 k: text(k)
-                for k in ("factory_id", "kind", "reference", "grade", "quantity", "unit", "factor", "factor_unit", "record_date")
+                for k in (
+                    "factory_id",
+                    "kind",
+                    "reference",
+                    "grade",
+                    "quantity",
+                    "unit",
+                    "factor",
+                    "factor_unit",
+                    "record_date",
+                )
             },
         }
     )
@@ -208,40 +241,65 @@ SAVERS = {
 
 
 def _rows(model: Any, owner: Any, order: Any, limit: int = 200) -> list[Any]:
-    return list(db.session.scalars(sa.select(model).where(owner == sid()).order_by(order).limit(limit)))
+    return list(
+        db.session.scalars(sa.select(model).where(owner == sid()).order_by(order).limit(limit))
+    )
 
 
 def setup_context(section: str) -> dict[str, Any]:
     station = sid()
-    context: dict[str, Any] = {"section_name": section, "sections": SECTIONS, "values": request.form}
+    context: dict[str, Any] = {
+        "section_name": section,
+        "sections": SECTIONS,
+        "values": request.form,
+    }
     if section == "scales":
         context.update(rows=scales(), protocols=list(ScaleProtocol))
     elif section == "tares":
-        context.update(rows=_rows(StandardTare, StandardTare.organization_id, StandardTare.id.desc()))
+        context.update(
+            rows=_rows(StandardTare, StandardTare.organization_id, StandardTare.id.desc())
+        )
     elif section == "tolerances":
-        context.update(rows=_rows(TolerancePolicy, TolerancePolicy.organization_id, TolerancePolicy.id))
+        context.update(
+            rows=_rows(TolerancePolicy, TolerancePolicy.organization_id, TolerancePolicy.id)
+        )
     elif section == "ratios":
-        context.update(rows=_rows(RatioSet, RatioSet.organization_id, RatioSet.id.desc()), ratio_rows=RATIO_ROWS)
+        context.update(
+            rows=_rows(RatioSet, RatioSet.organization_id, RatioSet.id.desc()),
+            ratio_rows=RATIO_ROWS,
+        )
     elif section == "locations":
         context.update(rows=_rows(Location, Location.organization_id, Location.code))
     elif section == "records":
-        context.update(rows=_rows(ProductionRecord, ProductionRecord.station_id, ProductionRecord.id.desc()))
+        context.update(
+            rows=_rows(ProductionRecord, ProductionRecord.station_id, ProductionRecord.id.desc())
+        )
     elif section == "deliveries":
         context.update(
             rows=_rows(Delivery, Delivery.station_id, Delivery.id.desc()),
-            records=_rows(ProductionRecord, ProductionRecord.station_id, ProductionRecord.id.desc(), 50),
+            records=_rows(
+                ProductionRecord, ProductionRecord.station_id, ProductionRecord.id.desc(), 50
+            ),
         )
     elif section == "orders":
         context.update(
             rows=_rows(WorkOrder, WorkOrder.station_id, WorkOrder.id.desc()),
-            staff=db.session.scalars(sa.select(User).where(User.organization_id == station).order_by(User.id)).all(),
+            staff=db.session.scalars(
+                sa.select(User).where(User.organization_id == station).order_by(User.id)
+            ).all(),
             stage_list=list(Stage),
         )
     context["categories"] = {
-        c.id: c for c in db.session.scalars(sa.select(Category).where(Category.active.is_(True)).order_by(Category.code))
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(Category).where(Category.active.is_(True)).order_by(Category.code)
+        )
     }
     context["factories"] = db.session.scalars(
-        sa.select(Organization).where(Organization.kind == OrgKind.PRODUCER).order_by(Organization.id).limit(500)
+        sa.select(Organization)
+        .where(Organization.kind == OrgKind.PRODUCER)
+        .order_by(Organization.id)
+        .limit(500)
     ).all()
     return context
 
