@@ -4,111 +4,22 @@ and another organisation sees none of it."""
 
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from core.db import db
 from core.enums import OrgKind, Role
-from core.models import User
-from station.models import (
-    Alert,
-    Delivery,
-    Location,
-    Package,
-    PackageState,
-    RatioSet,
-    Scale,
-    Weighing,
+from station.models import Alert, Location, Package, PackageState, Weighing
+from tests.factories import login, make_org, make_user
+from tests.station.pages import (
+    PAGES,
+    SETUP,
+    count,
+    manual,
+    new_delivery,
+    post,
+    receive,
 )
-from station.scales.registry import REGISTRY
-from tests.factories import csrf_token, login, make_org, make_user
 from tests.station.test_api import pty_scale  # noqa: F401  (the simulator-fed scale fixture)
-
-
-@pytest.fixture(autouse=True)
-def _no_drivers_left():
-    yield
-    REGISTRY.close_all()  # the dashboard asks the registry, which starts a driver per scale
-
-
-def signed_in(app, actor):
-    client = app.test_client()
-    user = db.session.get(User, actor.user_id)
-    login(client, user.username)
-    return client, csrf_token(client, "/station/packages")
-
-
-@pytest.fixture
-def operator(app, station):
-    return signed_in(app, station.operator)
-
-
-@pytest.fixture
-def manager(app, station):
-    return signed_in(app, station.manager)
-
-
-def post(pair, path, **data):
-    client, csrf = pair
-    return client.post(path, data={"csrf_token": csrf, **data})
-
-
-def count(model) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-def new_delivery(manager, station, number="SL-PAGE-1", records=True):
-    data = {
-        "factory_id": str(station.factory.id),
-        "number": number,
-        "grade": "PL-MIXED",
-        "vehicle_plate": "粤S12345",
-    }
-    if records:
-        data["record_ids"] = str(station.record.id)
-    response = post(manager, "/station/setup/deliveries", **data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return db.session.scalar(sa.select(Delivery).where(Delivery.number == number))
-
-
-def manual(kg, reason="地磅检定中", **extra):
-    return {"source": "manual", "manual_kg": kg, "manual_reason": reason, **extra}
-
-
-def receive(pair, delivery, kg="5198"):
-    return post(
-        pair,
-        "/station/desk/receive",
-        delivery_id=str(delivery.id),
-        tare_vehicle="粤S12345",
-        **manual(kg),
-    )
-
-
-PAGES = [
-    "/station/",
-    "/station/desk/deliver",
-    "/station/desk/receive",
-    "/station/desk/sort",
-    "/station/desk/bale",
-    "/station/desk/warehouse-in",
-    "/station/packages",
-    "/station/alerts",
-    "/station/outbound",
-]
-SETUP = [
-    f"/station/setup/{s}"
-    for s in (
-        "scales",
-        "tares",
-        "tolerances",
-        "ratios",
-        "locations",
-        "records",
-        "deliveries",
-        "orders",
-    )
-]
 
 
 def test_every_page_renders_for_station_staff(manager, operator):
@@ -342,127 +253,6 @@ def test_the_alert_stream_pushes_new_alerts_to_the_right_level(app, manager, ope
     assert "event: alert" not in operator[0].get("/station/alerts/stream?after=0").get_data(
         as_text=True
     )
-
-
-def test_setup_forms_use_the_setup_service(manager, station):
-    bad = post(
-        manager,
-        "/station/setup/ratios",
-        grade="PL-MIXED",
-        valid_from="2027-01-01T00:00",
-        **{
-            "line0-label": "高值塑料",
-            "line0-ratio": "0.885",
-            "line1-label": "损耗",
-            "line1-ratio": "0.1",
-        },
-        residue="1",
-    )
-    assert bad.status_code == 422
-    assert count(RatioSet) == 1
-    good = post(
-        manager,
-        "/station/setup/ratios",
-        grade="PL-MIXED",
-        valid_from="2027-01-01T00:00",
-        **{
-            "line0-label": "高值塑料",
-            "line0-ratio": "0.885",
-            "line1-label": "二类纸",
-            "line1-ratio": "0.115",
-        },
-        residue="1",
-    )
-    assert good.status_code == 302
-    assert count(RatioSet) == 2
-    scale = post(
-        manager,
-        "/station/setup/scales",
-        name_zh="打包秤",
-        protocol="mt-sics",
-        port="/dev/ttyUSB1",
-        capacity_kg="1500",
-        division_g="500",
-    )
-    assert scale.status_code == 302
-    assert db.session.scalar(sa.select(Scale).where(Scale.name_zh == "打包秤")).division_g == 500
-    bad_scale = post(
-        manager,
-        "/station/setup/scales",
-        name_zh="X",
-        protocol="xk3190",
-        port="p",
-        capacity_kg="10",
-        division_g="1",
-        variant="sideways",
-    )
-    assert bad_scale.status_code == 422
-    assert count(Scale) == 2
-    for section, data in {
-        "tares": {
-            "kind": "pallet",
-            "ref": "PLT-NEW",
-            "weight_kg": "19.5",
-            "valid_from": "2026-11-01",
-        },
-        "locations": {"code": "B-02", "name": "二号库位"},
-        "tolerances": {
-            "control_point": "receive",
-            "shortfall_basis": "absolute",
-            "shortfall_absolute_kg": "3",
-        },
-        "records": {
-            "factory_id": str(station.factory.id),
-            "kind": "plan",
-            "reference": "P-1",
-            "grade": "PL-MIXED",
-            "quantity": "10",
-            "unit": "件",
-            "factor": "1.5",
-            "factor_unit": "件",
-            "record_date": "2026-11-30",
-        },
-        "orders": {
-            "number": "WO-1",
-            "stage": "sort",
-            "line": "L1",
-            "shift": "白班",
-            "work_date": "2026-12-01",
-            "assignees": str(station.operator.user_id),
-        },
-    }.items():
-        response = post(manager, f"/station/setup/{section}", **data)
-        assert response.status_code == 302, (section, response.get_data(as_text=True))
-    duplicate = post(manager, "/station/setup/locations", code="B-02")
-    assert duplicate.status_code == 409
-    assert "库位编码已存在" in duplicate.get_data(as_text=True)
-
-
-def test_outbound_approval_refused_without_funds(manager, station):
-    created = post(
-        manager,
-        "/station/outbound",
-        buyer_id=str(station.buyer.id),
-        grade="PL-PP-REGRIND",
-        planned_kg="1000",
-        unit_price_yuan_per_t="3200",
-    )
-    assert created.status_code == 302
-    plan_path = created.headers["Location"]
-    refused = post(manager, plan_path + "/approve")
-    assert refused.status_code == 409
-    assert "买方托管余额不足" in refused.get_data(as_text=True)
-    closed = post(manager, plan_path + "/close")
-    assert closed.status_code == 302
-    bad = post(
-        manager,
-        "/station/outbound",
-        buyer_id=str(station.buyer.id),
-        grade="PL-PP-REGRIND",
-        planned_kg="-1",
-        unit_price_yuan_per_t="1",
-    )
-    assert bad.status_code == 422
 
 
 def test_another_organisation_sees_nothing(app, manager, station):
