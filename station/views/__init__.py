@@ -13,6 +13,8 @@ from typing import Any
 from flask import Blueprint
 from flask_babel import gettext
 
+from core.i18n import N_
+
 bp = Blueprint(
     "station",
     __name__,
@@ -27,6 +29,22 @@ bp = Blueprint(
 def grams_kg(grams: int | None) -> str:
     """Integer grams as kg with three decimals and thousands separators (— when unknown)."""
     return "—" if grams is None else f"{Decimal(grams) / 1000:,.3f}"
+
+
+REASONS = {
+    "tolerance": N_("超出容差（|D|/C）"),
+    "deviation": N_("偏差率超限（|D|/A）"),
+    "value_cap": N_("超出货值上限"),
+    "manual": N_("手工录入"),
+    "no_standard": N_("无定额标准"),
+    "repeat": N_("重复发生"),
+}
+
+
+@bp.app_template_filter("alert_reason")
+def alert_reason(reason: str) -> str:
+    """An alert's reason codes ("tolerance,manual") as words in the user's language."""
+    return "、".join(gettext(REASONS[r]) if r in REASONS else r for r in reason.split(",") if r)
 
 
 @bp.context_processor
@@ -57,6 +75,11 @@ def station_names() -> dict[str, Any]:
             "filed": gettext("待审批"),
             "resolved": gettext("已解决"),
             "escalated": gettext("已升级"),
+        },
+        "tare_names": {
+            "vehicle": gettext("车辆"),
+            "container": gettext("容器"),
+            "pallet": gettext("托盘"),
         },
         "tier_names": {
             0: gettext("提示"),

@@ -20,7 +20,7 @@ from core.time import utcnow
 from station import alerts as rules
 from station.models import Alert
 from station.services import alerts as service
-from station.views import bp
+from station.views import alert_reason, bp
 from station.views.common import STATION, WRITERS, attempt, done, render, sid, text
 
 # Which tiers reach whom: a shift leader (operator) handles tier 0 and 1; managers are workshop
@@ -94,7 +94,7 @@ def _event(alert: Alert, link: str) -> str:
         "id": alert.id,
         "tier": alert.tier,
         "state": alert.state,
-        "reason": alert.reason,
+        "reason": alert_reason(alert.reason),
         "url": link.replace("/0", f"/{alert.id}"),
     }
     return f"id: {alert.id}\nevent: alert\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
