@@ -27,6 +27,7 @@ def test_setup_forms_use_the_setup_service(manager, station):
         residue="1",
     )
     assert bad.status_code == 422
+    assert "分拣比例之和必须等于 1（当前为 0.985）" in bad.get_data(as_text=True)
     assert count(RatioSet) == 1
     good = post(
         manager,
