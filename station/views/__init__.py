@@ -41,10 +41,16 @@ REASONS = {
 }
 
 
+def reason_names() -> dict[str, str]:
+    return {code: gettext(text) for code, text in REASONS.items()}
+
+
 @bp.app_template_filter("alert_reason")
-def alert_reason(reason: str) -> str:
-    """An alert's reason codes ("tolerance,manual") as words in the user's language."""
-    return "、".join(gettext(REASONS[r]) if r in REASONS else r for r in reason.split(",") if r)
+def alert_reason(reason: str, names: dict[str, str] | None = None) -> str:
+    """An alert's reason codes ("tolerance,manual") as words in the user's language (`names`
+    given when there is no request to choose the language from, as in the alert stream)."""
+    names = names if names is not None else reason_names()
+    return "、".join(names.get(r, r) for r in reason.split(",") if r)
 
 
 @bp.context_processor

@@ -20,7 +20,7 @@ from core.time import utcnow
 from station import alerts as rules
 from station.models import Alert
 from station.services import alerts as service
-from station.views import alert_reason, bp
+from station.views import alert_reason, bp, reason_names
 from station.views.common import STATION, WRITERS, attempt, done, render, sid, text
 
 # Which tiers reach whom: a shift leader (operator) handles tier 0 and 1; managers are workshop
@@ -89,18 +89,20 @@ def act(alert_id: int, action: str) -> Any:
     )
 
 
-def _event(alert: Alert, link: str) -> str:
+def _event(alert: Alert, link: str, names: dict[str, str]) -> str:
     data = {
         "id": alert.id,
         "tier": alert.tier,
         "state": alert.state,
-        "reason": alert_reason(alert.reason),
+        "reason": alert_reason(alert.reason, names),
         "url": link.replace("/0", f"/{alert.id}"),
     }
     return f"id: {alert.id}\nevent: alert\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def new_alerts(station_id: int, after: int, top_tier: int, link: str) -> list[tuple[int, str]]:
+def new_alerts(
+    station_id: int, after: int, top_tier: int, link: str, names: dict[str, str]
+) -> list[tuple[int, str]]:
     """(id, event) of the station's alerts after `after` up to `top_tier`, oldest first."""
     rows = db.session.scalars(
         sa.select(Alert)
@@ -108,7 +110,7 @@ def new_alerts(station_id: int, after: int, top_tier: int, link: str) -> list[tu
         .order_by(Alert.id)
         .limit(50)
     ).all()
-    return [(alert.id, _event(alert, link)) for alert in rows]
+    return [(alert.id, _event(alert, link, names)) for alert in rows]
 
 
 @bp.get("/alerts/stream")
@@ -127,6 +129,7 @@ def alert_stream() -> Any:
     seconds = float(app.config.get("STATION_SSE_SECONDS", 25))
     poll = float(app.config.get("STATION_SSE_POLL_S", 1))
     link = url_for("station.alert", alert_id=0)
+    names = reason_names()  # in the request's language, for the polls outside the request
 
     def events() -> Iterator[str]:
         nonlocal after
@@ -134,7 +137,7 @@ def alert_stream() -> Any:
         deadline = time.monotonic() + seconds
         while True:
             with app.app_context():
-                found = new_alerts(station, after, top, link)
+                found = new_alerts(station, after, top, link, names)
             for alert_id, event in found:
                 after = alert_id
                 yield event

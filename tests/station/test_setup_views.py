@@ -5,10 +5,12 @@ and writes nothing."""
 import sqlalchemy as sa
 
 from core.db import db
-from station.models import RatioSet, Scale
+from station.models import OutboundLoad, OutboundPlan, RatioSet, Scale
 from tests.station.pages import (
     count,
+    manual,
     post,
+    walk_to_stock,
 )
 
 
@@ -132,3 +134,42 @@ def test_outbound_approval_refused_without_funds(manager, station):
         unit_price_yuan_per_t="1",
     )
     assert bad.status_code == 422
+
+
+def test_an_outbound_plan_approved_against_escrow_and_loaded(manager, station):
+    from marketplace.trading import escrow, ledger
+
+    _, bale = walk_to_stock(manager, station)
+    escrow.post(ledger.top_up(station.buyer.id, 400_000))
+    db.session.commit()
+    created = post(
+        manager,
+        "/station/outbound",
+        buyer_id=str(station.buyer.id),
+        grade="PL-PP-REGRIND",
+        planned_kg="848.3",
+        unit_price_yuan_per_t="3200",
+    )
+    plan_path = created.headers["Location"]
+    approved = post(manager, plan_path + "/approve")
+    assert approved.status_code == 302, approved.get_data(as_text=True)
+    plan = db.session.scalar(sa.select(OutboundPlan))
+    assert plan.state == "approved"
+    assert plan.reserved_fen == 306_745  # 848.3 kg × 3,200 yuan/t × 1.13, in fen
+    page = manager[0].get(plan_path).get_data(as_text=True)
+    assert bale.label in page  # the bale in stock, offered for scanning
+    loaded = post(
+        manager,
+        plan_path + "/loads",
+        vehicle_plate="粤S12345",
+        labels=bale.label,
+        **manual("5048.3"),
+    )
+    assert loaded.status_code == 302, loaded.get_data(as_text=True)
+    load = db.session.scalar(sa.select(OutboundLoad))
+    assert (load.net_g, load.labels_g) == (848_300, 848_300)
+    result = manager[0].get(loaded.headers["Location"]).get_data(as_text=True)
+    assert "正常" in result
+    no_labels = post(manager, plan_path + "/loads", vehicle_plate="粤S12345", **manual("5000"))
+    assert no_labels.status_code == 422
+    assert count(OutboundLoad) == 1

@@ -18,6 +18,7 @@ from tests.station.pages import (
     new_delivery,
     post,
     receive,
+    walk_to_stock,
 )
 from tests.station.test_api import pty_scale  # noqa: F401  (the simulator-fed scale fixture)
 
@@ -103,52 +104,9 @@ def test_an_anomaly_raises_an_alert_shown_on_the_result(manager, station):
 
 
 def test_the_six_stages_through_the_desk(manager, station):
-    delivery = new_delivery(manager, station)
-    assert (
-        post(
-            manager, "/station/desk/deliver", delivery_id=str(delivery.id), **manual("400")
-        ).status_code
-        == 302
-    )
-    receive(manager, delivery, kg="5198")
-    receipt = db.session.scalar(sa.select(Package).where(Package.state == PackageState.RECEIVED))
-    form = manager[0].get(f"/station/desk/sort?receipt={receipt.label}").get_data(as_text=True)
-    assert "高值塑料" in form
-    assert "损耗" in form
-    sorted_ = post(
-        manager,
-        "/station/desk/sort",
-        receipt=receipt.label,
-        **{"out0-line": "高值塑料", **{f"out0-{k}": v for k, v in manual("848.3").items()}},
-        **{"out1-line": "二类纸", **{f"out1-{k}": v for k, v in manual("119.8").items()}},
-        **{"out2-line": "损耗"},
-    )
-    assert sorted_.status_code == 302, sorted_.get_data(as_text=True)
-    outputs = db.session.scalars(
-        sa.select(Package).where(Package.state == PackageState.SORTED)
-    ).all()
-    assert sorted(p.material for p in outputs) == ["二类纸", "高值塑料"]
-    plastic = next(p for p in outputs if p.material == "高值塑料")
-    baled = post(
-        manager,
-        "/station/desk/bale",
-        **{"pick0-label": plastic.label, "pick0-kg": "848.3"},
-        tare_pallet="PLT-1210",
-        **manual("866.3"),
-    )
-    assert baled.status_code == 302, baled.get_data(as_text=True)
-    bale = db.session.scalar(sa.select(Package).where(Package.state == PackageState.BALED))
+    plastic, bale = walk_to_stock(manager, station)
+    assert plastic.material == "高值塑料"
     assert bale.net_g == 848_300
-    stored = post(
-        manager,
-        "/station/desk/warehouse-in",
-        label=bale.label,
-        location="A-01",
-        tare_pallet="PLT-1210",
-        **manual("866.3"),
-    )
-    assert stored.status_code == 302, stored.get_data(as_text=True)
-    db.session.expire_all()
     assert bale.state is PackageState.IN_STOCK
     assert bale.location_id == db.session.scalar(
         sa.select(Location.id).where(Location.code == "A-01")
