@@ -15,7 +15,7 @@ from flask_babel import gettext
 
 from core.access import access, request_actor
 from core.db import db
-from core.enums import Role
+from core.errors import Forbidden, Invalid
 from core.time import utcnow
 from station import alerts as rules
 from station.models import Alert
@@ -23,13 +23,17 @@ from station.services import alerts as service
 from station.views import alert_reason, bp, reason_names
 from station.views.common import STATION, WRITERS, attempt, done, render, sid, text
 
-# Which tiers reach whom: a shift leader (operator) handles tier 0 and 1; managers are workshop
-# and management at once, so they see every tier (see station.services.alerts).
-TOP_TIER = {Role.OPERATOR: 1, Role.MANAGER: 3, Role.VIEWER: 3}
-
 
 def visible_tiers() -> int:
-    return TOP_TIER.get(request_actor().role, 3)
+    """The highest tier pushed to the user: the tiers whose handler is the user's level or one
+    below it (the tier's level and above see it). A station operator is a shift leader, a
+    manager is workshop and management at once (see station.services.alerts); a read-only user
+    handles nothing and is shown every tier, as the list shows them."""
+    try:
+        rank = rules.RANK[service.level_of(request_actor())]
+    except Forbidden:
+        return rules.TOP
+    return max(t for t, handler in rules.HANDLER.items() if rules.RANK[handler] <= rank)
 
 
 @bp.get("/alerts")
@@ -77,8 +81,6 @@ def act(alert_id: int, action: str) -> Any:
         try:
             chosen = rules.Action(action)
         except ValueError as exc:
-            from core.errors import Invalid
-
             raise Invalid("未知操作", {"action": "unknown"}) from exc
         return service.act(request_actor(), alert_id, chosen, reason=text("reason"), now=utcnow())
 

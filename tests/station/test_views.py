@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from core.db import db
 from core.enums import OrgKind, Role
 from station.models import Alert, Location, Package, PackageState, Weighing
-from tests.factories import login, make_org, make_user
+from tests.factories import csrf_token, login, make_org, make_user
 from tests.station.pages import (
     PAGES,
     SETUP,
@@ -207,10 +207,34 @@ def test_the_alert_stream_pushes_new_alerts_to_the_right_level(app, manager, ope
     assert f"id: {alert.id}\nevent: alert" in body
     resumed = manager[0].get("/station/alerts/stream", headers={"Last-Event-ID": str(alert.id)})
     assert "event: alert" not in resumed.get_data(as_text=True)
-    # A shift leader (operator) is not told of a tier the workshop handles.
+    # A shift leader (operator) is not told of a tier the workshop handles, only of their own.
     assert "event: alert" not in operator[0].get("/station/alerts/stream?after=0").get_data(
         as_text=True
     )
+    receive(operator, new_delivery(manager, station, number="SL-PAGE-2"))  # manual: tier 1
+    tier1 = db.session.scalar(sa.select(Alert).where(Alert.id != alert.id))
+    assert tier1.tier == 1
+    told = operator[0].get("/station/alerts/stream?after=0").get_data(as_text=True)
+    assert f"id: {tier1.id}\nevent: alert" in told
+    assert f"id: {alert.id}\n" not in told
+    assert "手工录入" in told  # the reason in words
+
+
+def test_a_read_only_station_user_reads_the_pages_and_changes_nothing(app, manager, station):
+    viewer = make_user(station.org, Role.VIEWER)
+    db.session.commit()
+    client = app.test_client()
+    login(client, viewer.username)
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
+    csrf = csrf_token(client, "/station/packages")
+    delivery = new_delivery(manager, station)
+    refused = client.post(
+        "/station/desk/receive",
+        data={"csrf_token": csrf, "delivery_id": str(delivery.id), **manual("5198")},
+    )
+    assert refused.status_code == 403
+    assert count(Weighing) == 0
 
 
 def test_another_organisation_sees_nothing(app, manager, station):
