@@ -299,7 +299,9 @@ def weighing_page(weighing_id: int) -> str:
         replaced_by=replaced_by,
         reweighable=weighing.stage in stages.REWEIGHABLE and not weighing.total,
         scales=scales(),
-        values=request.form,
+        # 复称 on the scale of the first weighing unless the form came back with another choice
+        values=request.form
+        or {"source": str(weighing.scale_id) if weighing.scale_id else "manual"},
     )
 
 

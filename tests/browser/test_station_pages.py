@@ -116,6 +116,7 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
         weighing = db.session.scalar(sa.select(Weighing).where(Weighing.scale_id == weighbridge))
         assert weighing.manual is False
         assert len(weighing.raw_sha256) == 64
+        weighing_id = weighing.id
         label = db.session.scalar(sa.select(Package.label).where(Package.id == weighing.package_id))
 
     # The alerts page opened before the weighing shows the new alert without a reload.
@@ -143,6 +144,12 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
         desk.screenshot(name)
     desk.goto("/station/scan?label=ST99-RCV-20261201-0001")
     assert "不存在" in desk.page.content()
+    desk.goto("/station/?lang=en")
+    assert "Station dashboard" in desk.page.content()
+    desk.screenshot("station-dashboard-en")
+    desk.goto(f"/station/weighings/{weighing_id}")
+    assert "Anomaly" in desk.page.locator("[data-testid=result-table]").inner_text()
+    desk.screenshot("station-weighing-result-en")
     alert_link = alerts.page.locator("#alert-rows tr[data-live=true] a").first
     alert_link.click()
     alerts.page.wait_for_url("**/station/alerts/*")
