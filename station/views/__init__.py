@@ -10,10 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask_babel import gettext
 
+from core.access import request_actor
+from core.db import db
 from core.i18n import N_
+from station.models import Alert
 
 bp = Blueprint(
     "station",
@@ -53,10 +57,20 @@ def alert_reason(reason: str, names: dict[str, str] | None = None) -> str:
     return "、".join(names.get(r, r) for r in reason.split(",") if r)
 
 
+def _last_alert_id() -> int:
+    """The newest alert of the user's station: the live stream pushes the ones after it."""
+
+    station = request_actor().org_id
+    return (
+        db.session.scalar(sa.select(sa.func.max(Alert.id)).where(Alert.station_id == station)) or 0
+    )
+
+
 @bp.context_processor
 def station_names() -> dict[str, Any]:
     """Stage, state and tier names for the station's templates, in the user's language."""
     return {
+        "last_alert_id": _last_alert_id,
         "stage_names": {
             "deliver": gettext("送料"),
             "receive": gettext("收料"),

@@ -49,14 +49,12 @@ def alerts() -> Any:
     elif state in {s.value for s in rules.State}:
         stmt = stmt.where(Alert.state == state)
     rows = db.session.scalars(stmt.order_by(Alert.tier.desc(), Alert.id.desc()).limit(200)).all()
-    last = db.session.scalar(sa.select(sa.func.max(Alert.id)).where(Alert.station_id == sid()))
     return render(
         "alerts.html",
         rows=rows,
         tier=tier,
         state=state,
         states=list(rules.State),
-        last_id=last or 0,
     )
 
 

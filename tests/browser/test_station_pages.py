@@ -92,6 +92,9 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
     alerts.login("demo-station", DEMO_PASSWORD)
     alerts.goto("/station/alerts")
     live = alerts.page.locator("[data-testid=alert-live]")
+    board = Page(browser, live_server)  # any other station page is told too
+    board.login("demo-station", DEMO_PASSWORD)
+    board.goto("/station/")
 
     desk = Page(browser, live_server)
     desk.login("demo-station", DEMO_PASSWORD)
@@ -124,6 +127,11 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
     assert "三级" in alerts.page.locator("#alert-rows tr[data-live=true]").first.inner_text()
     assert live.get_attribute("data-received") == "1"
     alerts.screenshot("station-alerts-live")
+    notice = board.page.locator("#alert-live [data-live=true]")
+    notice.wait_for(timeout=10_000)
+    assert "三级" in notice.inner_text()
+    assert board.page.locator("[data-testid=alert-badge]").inner_text() == "1"
+    board.screenshot("station-dashboard-live-alert")
 
     # The rest of the station's pages, each looked at once.
     for path, name in [
@@ -156,6 +164,6 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
     alerts.page.click("[data-testid=acknowledge]")
     assert alerts.page.locator("[data-testid=alert-state]").inner_text() == "已确认"
     alerts.screenshot("station-alert")
-    for wrapper in (alerts, desk):
+    for wrapper in (alerts, desk, board):
         wrapper.context.close()
         assert not wrapper.outside, wrapper.outside
