@@ -46,6 +46,7 @@ REASONS = {
 
 
 def reason_names() -> dict[str, str]:
+    """Reason words in the current request's language, taken once for a stream's polls."""
     return {code: gettext(text) for code, text in REASONS.items()}
 
 

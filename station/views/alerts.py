@@ -39,6 +39,7 @@ def visible_tiers() -> int:
 @bp.get("/alerts")
 @access(kinds=STATION)
 def alerts() -> Any:
+    """The station's alerts by tier and state (unresolved by default), highest tier first."""
     tier = text("tier", request.args)
     state = text("state", request.args) or "unresolved"
     stmt = sa.select(Alert).where(Alert.station_id == sid())
@@ -59,6 +60,7 @@ def alerts() -> Any:
 
 
 def alert_page(alert_id: int) -> str:
+    """An alert with the handling steps its state allows; shown again when a step is refused."""
     alert = service.get_alert(request_actor(), alert_id)  # another station's: 403
     return render("alert.html", alert=alert, actions=list(rules.Action))
 
@@ -66,6 +68,7 @@ def alert_page(alert_id: int) -> str:
 @bp.get("/alerts/<int:alert_id>")
 @access(kinds=STATION)
 def alert(alert_id: int) -> Any:
+    """One alert and its handling."""
     return alert_page(alert_id)
 
 

@@ -29,6 +29,7 @@ def sid() -> int:
 
 
 def tz() -> str:
+    """The zone pages show local days and times in."""
     return current_app.config["TIMEZONE"]
 
 
@@ -80,6 +81,8 @@ def attempt(work: Callable[[], Any], done: Callable[[Any], Any], page: Callable[
 
 
 def done(message: str, target: str) -> Callable[[Any], Any]:
+    """A success answer for `attempt`: flash `message` and go to `target` (post/redirect/get)."""
+
     def answer(_: Any) -> Any:
         flash(message)
         return redirect(target)
@@ -87,11 +90,8 @@ def done(message: str, target: str) -> Callable[[Any], Any]:
     return answer
 
 
-def form() -> MultiDict[str, str]:
-    return request.form
-
-
 def text(name: str, data: MultiDict[str, str] | None = None) -> str:
+    """A stripped form (or query) value; missing is empty, so schemas name the field."""
     return ((data if data is not None else request.form).get(name) or "").strip()
 
 
@@ -123,6 +123,7 @@ def tares_input(prefix: str = "") -> list[dict[str, Any]]:
 
 
 def scales() -> list[Scale]:
+    """My station's scales, for the weight boxes and the dashboard."""
     return list(
         db.session.scalars(
             sa.select(Scale).where(Scale.organization_id == sid()).order_by(Scale.id)
@@ -131,4 +132,5 @@ def scales() -> list[Scale]:
 
 
 def render(template: str, **context: Any) -> str:
+    """Render one of the station's templates (they live under station/templates/station/)."""
     return render_template(f"station/{template}", **context)

@@ -58,6 +58,7 @@ def flows(station_id: int, since: datetime) -> list[dict[str, Any]]:
 
 
 def alerts_by_tier(station_id: int) -> dict[int, int]:
+    """Open (unresolved) alerts per tier 0–3, zero where there are none, for the chart."""
     rows = db.session.execute(
         sa.select(Alert.tier, sa.func.count(Alert.id))
         .where(Alert.station_id == station_id, Alert.state != State.RESOLVED.value)
@@ -109,6 +110,7 @@ def stock(station_id: int) -> list[dict[str, Any]]:
 
 
 def scale_status() -> list[dict[str, Any]]:
+    """What each scale shows now, from the registry that reads it (a driver starts on first use)."""
     out = []
     for scale in scales():
         status = REGISTRY.status(scale)
@@ -129,6 +131,7 @@ def scale_status() -> list[dict[str, Any]]:
 @bp.get("/")
 @access(kinds=STATION)
 def dashboard() -> Any:
+    """Today's flows, open alerts, stock and scales of my station."""
     station = sid()
     since = today_start(utcnow(), tz())
     day_flows = flows(station, since)

@@ -82,6 +82,8 @@ def _ratio_lines(receipt_label: str) -> tuple[Package | None, list[Any], str]:
 
 
 def desk_page(stage: str) -> str:
+    """A stage's form with what it needs to choose from (open delivery notes, receipts to
+    sort, sorted packages, bales, locations); shown again with the values when refused."""
     if stage not in DESK:
         abort(404)
     receipt, lines, why = _ratio_lines(text("receipt", request.values) if stage == "sort" else "")
@@ -108,6 +110,7 @@ def desk_page(stage: str) -> str:
 @bp.get("/desk")
 @access(kinds=STATION)
 def desk_index() -> Any:
+    """The desk opens on 收料, the stage a station weighs most."""
     return redirect(url_for("station.desk", stage="receive"))
 
 
@@ -273,6 +276,8 @@ def _weighing(weighing_id: int) -> Weighing:
 
 
 def weighing_page(weighing_id: int) -> str:
+    """A weighing with the rest of its step (a sort's outputs and total), its alerts, whether
+    it was re-weighed, and the 复称 form when the stage allows one."""
     weighing = _weighing(weighing_id)
     batch = db.session.scalars(
         sa.select(Weighing)
@@ -308,6 +313,7 @@ def weighing_page(weighing_id: int) -> str:
 @bp.get("/weighings/<int:weighing_id>")
 @access(kinds=STATION)
 def weighing(weighing_id: int) -> Any:
+    """The result of a weighing: A, B, C, D, 正常/异常 and its alerts."""
     return weighing_page(weighing_id)
 
 

@@ -39,6 +39,7 @@ from station.views.common import (
 
 
 def plans_page() -> str:
+    """My station's outbound plans and the form for a new one (buyers are recyclers)."""
     rows = db.session.scalars(
         sa.select(OutboundPlan)
         .where(OutboundPlan.station_id == sid())
@@ -64,12 +65,15 @@ def plans_page() -> str:
 @bp.get("/outbound")
 @access(kinds=STATION)
 def plans() -> Any:
+    """Outbound plans."""
     return plans_page()
 
 
 @bp.post("/outbound")
 @access(kinds=STATION, roles=WRITERS)
 def create_plan() -> Any:
+    """A new plan for a buyer, in draft until a manager approves it against escrow."""
+
     def work() -> OutboundPlan:
         data = PlanSchema().load(
             {
@@ -111,6 +115,7 @@ def _plan(plan_id: int) -> OutboundPlan:
 
 
 def plan_page(plan_id: int) -> str:
+    """A plan with its loads, the money it needs held, and the bales of its material in stock."""
     plan = _plan(plan_id)
     weighings = {
         w.id: w
@@ -144,6 +149,7 @@ def plan_page(plan_id: int) -> str:
 @bp.get("/outbound/<int:plan_id>")
 @access(kinds=STATION)
 def plan(plan_id: int) -> Any:
+    """One outbound plan."""
     return plan_page(plan_id)
 
 
@@ -161,6 +167,7 @@ def approve_plan(plan_id: int) -> Any:
 @bp.post("/outbound/<int:plan_id>/close")
 @access(kinds=STATION, roles=MANAGERS)
 def close_plan(plan_id: int) -> Any:
+    """Close a plan; the service releases what is still held of the buyer's money."""
     return attempt(
         lambda: service.close_plan(request_actor(), plan_id, now=utcnow()),
         done(gettext("出库计划已关闭。"), url_for("station.plan", plan_id=plan_id)),

@@ -53,6 +53,7 @@ def scan() -> Any:
 @bp.get("/packages/<label>")
 @access(kinds=STATION)
 def package(label: str) -> Any:
+    """A package with its weighings and its lineage both ways (where it came from, went to)."""
     found = package_by_label(sid(), label)
     weighings = db.session.scalars(
         sa.select(Weighing).where(Weighing.package_id == found.id).order_by(Weighing.id)
@@ -75,6 +76,7 @@ def package(label: str) -> Any:
 @bp.get("/packages/<label>/label.svg")
 @access(kinds=STATION)
 def label_svg(label: str) -> Any:
+    """The package's Code39 label as SVG (the page and print views embed it)."""
     found = package_by_label(sid(), label)
     return Response(labels.svg(found.label), mimetype="image/svg+xml")
 
@@ -82,6 +84,7 @@ def label_svg(label: str) -> Any:
 @bp.get("/packages/<label>/label.png")
 @access(kinds=STATION)
 def label_png(label: str) -> Any:
+    """The label as a 300 dpi PNG, for label printers' own software."""
     found = package_by_label(sid(), label)
     return Response(labels.png(found.label), mimetype="image/png")
 
@@ -95,6 +98,7 @@ def _label(found: Package) -> labels.Label:
 @bp.get("/packages/<label>/label.pdf")
 @access(kinds=STATION)
 def label_pdf(label: str) -> Any:
+    """The label as a 60 × 40 mm PDF page."""
     found = package_by_label(sid(), label)
     return Response(labels.label_page(_label(found)), mimetype="application/pdf")
 
@@ -125,4 +129,5 @@ def label_sheet() -> Any:
 @bp.get("/labels/sheet.pdf")
 @access(kinds=STATION)
 def label_sheet_pdf() -> Any:
+    """The chosen labels as an A4 PDF sheet."""
     return Response(labels.a4_sheet([_label(p) for p in _chosen()]), mimetype="application/pdf")

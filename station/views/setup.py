@@ -247,6 +247,7 @@ def _rows(model: Any, owner: Any, order: Any, limit: int = 200) -> list[Any]:
 
 
 def setup_context(section: str) -> dict[str, Any]:
+    """What a setup section lists and offers (materials, factories, staff) for its form."""
     station = sid()
     context: dict[str, Any] = {
         "section_name": section,
@@ -305,6 +306,7 @@ def setup_context(section: str) -> dict[str, Any]:
 
 
 def setup_page_html(section: str) -> str:
+    """A setup section's form and rows; unknown sections are 404."""
     if section not in SECTIONS:
         abort(404)
     return render("setup.html", **setup_context(section))
@@ -313,18 +315,21 @@ def setup_page_html(section: str) -> str:
 @bp.get("/setup")
 @access(kinds=STATION, roles=MANAGERS)
 def setup_index() -> Any:
+    """Setup opens on the scales, which everything else is weighed on."""
     return redirect(url_for("station.setup_page", section="scales"))
 
 
 @bp.get("/setup/<section>")
 @access(kinds=STATION, roles=MANAGERS)
 def setup_page(section: str) -> Any:
+    """One setup section."""
     return setup_page_html(section)
 
 
 @bp.post("/setup/<section>")
 @access(kinds=STATION, roles=MANAGERS)
 def setup_save(section: str) -> Any:
+    """Save a setup form through the setup service; a refusal is the form's message."""
     if section not in SAVERS:
         abort(404)
     work, message = SAVERS[section]
