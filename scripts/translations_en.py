@@ -930,3 +930,7 @@ EN = {
 from passport.problems import ENGLISH as _PASSPORT  # noqa: E402
 
 EN.update({k: v for k, v in _PASSPORT.items() if k not in EN})
+
+from translations_en_station_pages import STATION_PAGES as _STATION_PAGES  # noqa: E402
+
+EN.update({k: v for k, v in _STATION_PAGES.items() if k not in EN})

@@ -1,7 +1,8 @@
 """The station's API: standing data, the six stages, outbound sales, packages and weighings.
 
-The only module of the package (with `views.py`) that touches Flask. Access is declared with
-the kernel's rules and enforced by the web shell; the actor comes from `core.access`.
+With the pages in `views/`, the only part of the package that touches Flask. Access is
+declared with the kernel's rules and enforced by the web shell; the actor comes from
+`core.access`.
 """
 
 from __future__ import annotations

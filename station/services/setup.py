@@ -328,3 +328,48 @@ def create_work_order(
     db.session.add(order)
     db.session.flush()
     return order
+
+
+def add_scale(actor: Actor, **settings: Any) -> Any:
+    """Configure a scale (serial settings and metrology); the driver's own configuration check
+    refuses settings it could not work with, naming the setting."""
+    from station.models import Scale, ScaleProtocol
+    from station.scales.base import ScaleConfigError
+    from station.scales.registry import config_of
+
+    sid = writer(actor)
+    name = str(settings.get("name_zh", "")).strip()
+    if not name:
+        raise Invalid("请填写秤的名称", {"name_zh": "required"})
+    if db.session.scalar(
+        sa.select(Scale.id).where(Scale.organization_id == sid, Scale.name_zh == name)
+    ):
+        raise Conflict("秤名称已存在", {"name_zh": "exists"})
+    try:
+        protocol = ScaleProtocol(settings.get("protocol"))
+    except ValueError as exc:
+        raise Invalid("未知的秤协议", {"protocol": "unknown"}) from exc
+    scale = Scale(
+        organization_id=sid,
+        name_zh=name,
+        protocol=protocol,
+        port=str(settings.get("port", "")).strip(),
+        baud=settings.get("baud", 9600),
+        parity=settings.get("parity", "N"),
+        data_bits=settings.get("data_bits", 8),
+        stop_bits=settings.get("stop_bits", 1),
+        capacity_kg=settings.get("capacity_kg", 0),
+        division_g=settings.get("division_g", 0),
+        unit=settings.get("unit", "kg"),
+        variant=settings.get("variant") or None,
+        address="A",
+    )
+    if not scale.port:
+        raise Invalid("请填写串口", {"port": "required"})
+    try:
+        config_of(scale)
+    except ScaleConfigError as exc:
+        raise Invalid("秤配置无效：%(reason)s", {exc.field: "invalid"}, reason=str(exc)) from exc
+    db.session.add(scale)
+    db.session.flush()
+    return scale

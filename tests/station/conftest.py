@@ -10,6 +10,7 @@ from core.auth import Actor
 from core.db import db
 from core.enums import OrgKind, Role
 from station.models import RecordKind, Scale, ScaleProtocol, TareKind
+from station.scales.registry import REGISTRY
 from station.services import setup
 from tests.factories import make_org, make_user
 
@@ -82,3 +83,24 @@ def station(app, catalogue):
     s.org, s.operator, s.manager, s.factory, s.buyer = org, op, actor(manager), factory, buyer
     s.record, s.scale = record, platform
     return s
+
+
+@pytest.fixture(autouse=True)
+def _no_drivers_left():
+    yield
+    REGISTRY.close_all()  # the dashboard asks the registry, which starts a driver per scale
+
+
+@pytest.fixture
+def operator(app, station):
+    """A test client signed in as the station's operator (shift leader), with its CSRF token."""
+    from tests.station.pages import signed_in
+
+    return signed_in(app, station.operator)
+
+
+@pytest.fixture
+def manager(app, station):
+    from tests.station.pages import signed_in
+
+    return signed_in(app, station.manager)

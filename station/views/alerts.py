@@ -1,0 +1,156 @@
+"""Alerts: the list by tier and state, an alert's page with its handling (acknowledge, file a
+reason, approve or reject by the next level, escalate) through the alert service, and a
+server-sent-event stream that shows a new alert at once to the people it is for."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, request, url_for
+from flask_babel import gettext
+
+from core.access import access, request_actor
+from core.db import db
+from core.errors import Forbidden, Invalid
+from core.time import utcnow
+from station import alerts as rules
+from station.models import Alert
+from station.services import alerts as service
+from station.views import alert_reason, bp, reason_names
+from station.views.common import STATION, WRITERS, attempt, done, render, sid, text
+
+
+def visible_tiers() -> int:
+    """The highest tier pushed to the user: the tiers whose handler is the user's level or one
+    below it (the tier's level and above see it). A station operator is a shift leader, a
+    manager is workshop and management at once (see station.services.alerts); a read-only user
+    handles nothing and is shown every tier, as the list shows them."""
+    try:
+        rank = rules.RANK[service.level_of(request_actor())]
+    except Forbidden:
+        return rules.TOP
+    return max(t for t, handler in rules.HANDLER.items() if rules.RANK[handler] <= rank)
+
+
+@bp.get("/alerts")
+@access(kinds=STATION)
+def alerts() -> Any:
+    """The station's alerts by tier and state (unresolved by default), highest tier first."""
+    tier = text("tier", request.args)
+    state = text("state", request.args) or "unresolved"
+    stmt = sa.select(Alert).where(Alert.station_id == sid())
+    if tier.isdigit() and int(tier) <= 3:
+        stmt = stmt.where(Alert.tier == int(tier))
+    if state == "unresolved":
+        stmt = stmt.where(Alert.state != rules.State.RESOLVED.value)
+    elif state in {s.value for s in rules.State}:
+        stmt = stmt.where(Alert.state == state)
+    rows = db.session.scalars(stmt.order_by(Alert.tier.desc(), Alert.id.desc()).limit(200)).all()
+    return render(
+        "alerts.html",
+        rows=rows,
+        tier=tier,
+        state=state,
+        states=list(rules.State),
+    )
+
+
+def alert_page(alert_id: int) -> str:
+    """An alert with the handling steps its state allows; shown again when a step is refused."""
+    alert = service.get_alert(request_actor(), alert_id)  # another station's: 403
+    return render("alert.html", alert=alert, actions=list(rules.Action))
+
+
+@bp.get("/alerts/<int:alert_id>")
+@access(kinds=STATION)
+def alert(alert_id: int) -> Any:
+    """One alert and its handling."""
+    return alert_page(alert_id)
+
+
+@bp.post("/alerts/<int:alert_id>/<action>")
+@access(kinds=STATION, roles=WRITERS)
+def act(alert_id: int, action: str) -> Any:
+    """One step of the alert's handling; the service refuses a step the state or the level
+    does not allow (e.g. approving one's own reason), shown as the form's message."""
+
+    def work() -> Alert:
+        try:
+            chosen = rules.Action(action)
+        except ValueError as exc:
+            raise Invalid("未知操作", {"action": "unknown"}) from exc
+        return service.act(request_actor(), alert_id, chosen, reason=text("reason"), now=utcnow())
+
+    return attempt(
+        work,
+        done(gettext("预警已更新。"), url_for("station.alert", alert_id=alert_id)),
+        lambda: alert_page(alert_id),
+    )
+
+
+def _event(alert: Alert, link: str, names: dict[str, str]) -> str:
+    data = {
+        "id": alert.id,
+        "tier": alert.tier,
+        "state": alert.state,
+        "reason": alert_reason(alert.reason, names),
+        "url": link.replace("/0", f"/{alert.id}"),
+    }
+    return f"id: {alert.id}\nevent: alert\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def new_alerts(
+    station_id: int, after: int, top_tier: int, link: str, names: dict[str, str]
+) -> list[tuple[int, str]]:
+    """(id, event) of the station's alerts after `after` up to `top_tier`, oldest first."""
+    rows = db.session.scalars(
+        sa.select(Alert)
+        .where(Alert.station_id == station_id, Alert.id > after, Alert.tier <= top_tier)
+        .order_by(Alert.id)
+        .limit(50)
+    ).all()
+    return [(alert.id, _event(alert, link, names)) for alert in rows]
+
+
+@bp.get("/alerts/stream")
+@access(kinds=STATION)
+def alert_stream() -> Any:
+    """Server-sent events: every alert of my station newer than the last one the page saw, for
+    the tiers my level handles. The stream ends after STATION_SSE_SECONDS with a retry hint, so
+    it never pins a worker; the browser reconnects with Last-Event-ID and misses nothing.
+
+    Each poll runs in its own application context (its own database session, closed before the
+    next event is sent), so the stream holds no connection or transaction while it waits."""
+    station, top = sid(), visible_tiers()
+    start = request.headers.get("Last-Event-ID") or request.args.get("after") or ""
+    after = int(start) if start.isdigit() and int(start) < 2**31 else 0
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    seconds = float(app.config.get("STATION_SSE_SECONDS", 25))
+    poll = float(app.config.get("STATION_SSE_POLL_S", 1))
+    link = url_for("station.alert", alert_id=0)
+    names = reason_names()  # in the request's language, for the polls outside the request
+
+    def events() -> Iterator[str]:
+        nonlocal after
+        yield "retry: 2000\n\n"
+        deadline = time.monotonic() + seconds
+        while True:
+            with app.app_context():
+                found = new_alerts(station, after, top, link, names)
+            for alert_id, event in found:
+                after = alert_id
+                yield event
+            if time.monotonic() >= deadline:
+                return
+            yield ": keep-alive\n\n"
+            time.sleep(poll)
+
+    return Response(
+        events(),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
