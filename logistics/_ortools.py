@@ -114,7 +114,10 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
         if a.allowed[node] == []:
             solver.Add(routing.ActiveVar(idx) == 0)  # no vehicle may serve it
         elif a.allowed[node] is not None:
-            routing.SetAllowedVehiclesForIndex(a.allowed[node], idx)
+            # the vehicle-visit restriction; SetAllowedVehiclesForIndex's SWIG wrapper rejects
+            # every Python sequence in OR-Tools 9.15, so the domain of VehicleVar is cut instead
+            keep = set(a.allowed[node])
+            routing.VehicleVar(idx).RemoveValues([v for v in range(nv) if v not in keep])
     for v in range(nv):
         s, e = a.shift[v]
         lo = max(s, a.earliest_start.get(v, s))
@@ -124,7 +127,7 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
             tdim.SetSpanUpperBoundForVehicle(a.max_shift[v], v)
         if a.span_cost[v]:
             tdim.SetSpanCostCoefficientForVehicle(a.span_cost[v], v)
-        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.Start(v)))
+        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(v)))
         routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(v)))
 
     for p, d in a.pairs:

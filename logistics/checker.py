@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from logistics.distances import build
-from logistics.model import Problem, Request, StopId, Vehicle, delivery_id, validate
+from logistics.model import Problem, Request, StopId, Vehicle, delivery_id, stop_points, validate
 
 
 def check_routes(
@@ -22,6 +22,7 @@ def check_routes(
     dropped: Sequence[StopId] = (),
     distance: float | None = None,
     fixed: dict[StopId, float] | None = None,
+    departs: Sequence[float] | None = None,
 ) -> list[str]:
     """Violations of routes (stop ids per vehicle; `vehicles` their vehicle ids, default the
     fleet in order). An empty list means feasible. `fixed` (re-planning): service starts that
@@ -33,17 +34,7 @@ def check_routes(
     if len(vids) < len(routes):
         return [f"{len(routes)} routes but only {len(vids)} vehicles"]
     invalid = {i.id for i in validate(problem) if i.subject == "request"}
-    depots = {d.id: (float(d.lat), float(d.lon)) for d in problem.depots}  # type: ignore[arg-type]
-    points: list[tuple[float, float]] = list(depots.values())
-    index: dict[object, int] = {("depot", k): i for i, k in enumerate(depots)}
-    for r in problem.requests:
-        if r.id in invalid:
-            continue
-        index[r.id] = len(points)
-        points.append((float(r.lat), float(r.lon)))  # type: ignore[arg-type]
-        if r.paired:
-            index[delivery_id(r.id)] = len(points)
-            points.append((float(r.destination.lat), float(r.destination.lon)))  # type: ignore[arg-type]
+    points, index = stop_points(problem, invalid)
     m = build(points, planar=problem.planar, circuity=problem.circuity,
               road_graph=problem.road_graph, scale=problem.scale,  # type: ignore[arg-type]
               round_arcs=problem.round_arcs)  # fmt: skip
@@ -61,8 +52,9 @@ def check_routes(
         if vid in used:
             out.append(f"vehicle {vid} has two routes")
         used.add(vid)
+        depart = None if departs is None else departs[k]
         total += _walk(problem, v, list(route), by_id, index, m, tscale, qscale, seen,
-                       fixed or {}, out)  # fmt: skip
+                       fixed or {}, out, depart)  # fmt: skip
     dropped_set = set(dropped)
     for r in problem.requests:
         stops = [r.id, delivery_id(r.id)] if r.paired else [r.id]
@@ -85,66 +77,101 @@ def _walk(
     problem: Problem, v: Vehicle, route: list[StopId], by_id: dict[StopId, Request],
     index: dict[object, int], m: object, tscale: int, qscale: float,
     seen: dict[StopId, int], fixed: dict[StopId, float], out: list[str],
+    depart: float | None,
 ) -> int:  # fmt: skip
-    """Walk one route: returns its integer distance, appends violations."""
-    dist = m.dist  # type: ignore[attr-defined]
-    time = m.time(v.speed())  # type: ignore[attr-defined]
-    here = index[("depot", v.depot)]
-    start_clock = clock = v.shift_start_s * tscale
-    load = [0.0, 0.0]
-    total = 0
-    onboard: set[StopId] = set()
-    caps = [float(v.kg_capacity), float(v.m3_capacity) if v.m3_capacity is not None else None]
+    """Walk one route: returns its integer distance, appends violations. The vehicle leaves
+    at `depart` (the plan's), or when not given at the latest time that still meets every
+    window (found by bisection), so waiting a plan would avoid is not held against it."""
+    stops: list[tuple[StopId, Request, bool, int]] = []
     for sid in route:
         seen[sid] = seen.get(sid, 0) + 1
-        rid = sid[: -len(":delivery")] if isinstance(sid, str) and sid.endswith(":delivery") else sid
+        rid = (
+            sid[: -len(":delivery")] if isinstance(sid, str) and sid.endswith(":delivery") else sid
+        )
         r = by_id.get(rid)
         if r is None and isinstance(sid, str):
             r = next((x for x in by_id.values() if str(x.id) == rid), None)
         if r is None or sid not in index:
             out.append(f"vehicle {v.id}: unknown stop {sid!r}")
             continue
-        is_delivery = sid != r.id
-        node = index[sid]
+        stops.append((sid, r, sid != r.id, index[sid]))
+    lo = v.shift_start_s * tscale
+    if depart is not None:
+        start = int(round(depart * tscale))
+        if start < lo:
+            out.append(f"vehicle {v.id}: leaves at {depart} before its shift {v.shift_start_s}")
+    else:
+        start, hi = lo, v.shift_end_s * tscale
+        if not _timing(problem, v, stops, index, m, tscale, fixed, lo)[1]:
+            while lo < hi:  # latest departure still meeting every window
+                mid = (lo + hi + 1) // 2
+                if _timing(problem, v, stops, index, m, tscale, fixed, mid)[1]:
+                    hi = mid - 1
+                else:
+                    lo = mid
+            start = lo
+    back, late = _timing(problem, v, stops, index, m, tscale, fixed, start)
+    out.extend(f"vehicle {v.id}: {x}" for x in late)
+    if back > v.shift_end_s * tscale:
+        out.append(f"vehicle {v.id}: back at {back / tscale} after shift end {v.shift_end_s}")
+    if v.max_shift_s is not None and back - start > v.max_shift_s * tscale:
+        out.append(f"vehicle {v.id}: shift {(back - start) / tscale} over {v.max_shift_s}")
+    # loads, permits and pairing do not depend on time
+    dist = m.dist  # type: ignore[attr-defined]
+    caps = [float(v.kg_capacity), float(v.m3_capacity) if v.m3_capacity is not None else None]
+    load = [0.0, 0.0]
+    onboard: set[StopId] = set()
+    here = index[("depot", v.depot)]
+    total = 0
+    for sid, r, is_delivery, node in stops:
         total += int(dist[here, node])
+        here = node
+        if r.hazardous and not v.hazmat:
+            out.append(f"vehicle {v.id}: hazardous stop {sid} on a vehicle without permit")
+        if is_delivery and r.id not in onboard:
+            out.append(f"vehicle {v.id}: delivery {sid} before its pickup in this vehicle")
+        (onboard.discard if is_delivery else onboard.add)(r.id)
+        sign = -1 if is_delivery else 1
+        load[0] += sign * float(r.kg)
+        load[1] += sign * float(r.m3)
+        if load[0] > caps[0] + 0.5 / qscale:
+            out.append(f"vehicle {v.id}: load {load[0]} kg over capacity {caps[0]} at {sid}")
+        if caps[1] is not None and load[1] > caps[1] + 0.5 / qscale:
+            out.append(f"vehicle {v.id}: volume {load[1]} m3 over capacity {caps[1]} at {sid}")
+    for rid in onboard:
+        if by_id[rid].paired:
+            out.append(f"vehicle {v.id}: pickup {rid} never delivered")
+    total += int(dist[here, index[("depot", v.end_depot or v.depot)]])
+    return total
+
+
+def _timing(
+    problem: Problem, v: Vehicle, stops: list[tuple[StopId, Request, bool, int]],
+    index: dict[object, int], m: object, tscale: int, fixed: dict[StopId, float], start: int,
+) -> tuple[int, list[str]]:  # fmt: skip
+    """Earliest service starts from a departure: the return time and the missed windows."""
+    time = m.time(v.speed())  # type: ignore[attr-defined]
+    here = index[("depot", v.depot)]
+    clock = start
+    late: list[str] = []
+    for sid, r, is_delivery, node in stops:
         clock += int(time[here, node])
-        ws = r.destination.windows if is_delivery else r.windows
-        svc = r.destination.service_s if is_delivery else r.service_s
+        here = node
         if sid in fixed:
             clock = max(clock, int(round(fixed[sid] * tscale)))
         else:
+            ws = r.destination.windows if is_delivery else r.windows
             windows = sorted((int(round(a * tscale)), int(round(b * tscale))) for a, b in ws)
             if windows:
                 s = next((max(clock, a) for a, b in windows if max(clock, a) <= b), None)
                 if s is None:
-                    out.append(f"vehicle {v.id}: stop {sid} reached at {clock / tscale} after its window {ws}")
-                    s = clock
-                clock = s
-        if r.hazardous and not v.hazmat:
-            out.append(f"vehicle {v.id}: hazardous stop {sid} on a vehicle without permit")
-        sign = -1 if is_delivery else 1
-        if is_delivery and r.id not in onboard:
-            out.append(f"vehicle {v.id}: delivery {sid} before its pickup in this vehicle")
-        (onboard.discard if is_delivery else onboard.add)(r.id)
-        load[0] += sign * float(r.kg)
-        load[1] += sign * float(r.m3)
-        if load[0] > caps[0] + 1e-9 * max(1.0, caps[0]) + 0.5 / qscale:
-            out.append(f"vehicle {v.id}: load {load[0]} kg over capacity {caps[0]} at {sid}")
-        if caps[1] is not None and load[1] > caps[1] + 0.5 / qscale:
-            out.append(f"vehicle {v.id}: volume {load[1]} m3 over capacity {caps[1]} at {sid}")
+                    late.append(f"stop {sid} reached at {clock / tscale} after its window {ws}")
+                else:
+                    clock = s
+        svc = r.destination.service_s if is_delivery else r.service_s
         clock += int(round(svc * tscale))
-        here = node
-    for rid in onboard:
-        if by_id[rid].paired:
-            out.append(f"vehicle {v.id}: pickup {rid} never delivered")
-    end = index[("depot", v.end_depot or v.depot)]
-    total += int(dist[here, end])
-    clock += int(time[here, end])
-    if clock > v.shift_end_s * tscale:
-        out.append(f"vehicle {v.id}: back at {clock / tscale} after shift end {v.shift_end_s}")
-    if v.max_shift_s is not None and clock - start_clock > v.max_shift_s * tscale:
-        out.append(f"vehicle {v.id}: shift {(clock - start_clock) / tscale} over {v.max_shift_s}")
-    return total
+    clock += int(time[here, index[("depot", v.end_depot or v.depot)]])
+    return clock, late
 
 
 def check_plan(problem: Problem, plan: object) -> list[str]:
@@ -156,4 +183,5 @@ def check_plan(problem: Problem, plan: object) -> list[str]:
         [r.vehicle for r in details],
         [d.id for d in plan.dropped],  # type: ignore[attr-defined]
         plan.distance,  # type: ignore[attr-defined]
+        departs=[r.depart for r in details],
     )

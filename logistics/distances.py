@@ -105,9 +105,7 @@ class RoadGraph:
                 if i == j:
                     continue
                 m = lengths.get(nodes[j])
-                out[i, j] = (
-                    UNREACHABLE_M / 1000.0 if m is None else m / 1000.0 + snap[i] + snap[j]
-                )
+                out[i, j] = UNREACHABLE_M / 1000.0 if m is None else m / 1000.0 + snap[i] + snap[j]
         return out
 
 

@@ -273,3 +273,26 @@ def check(problem: Problem) -> Problem:
 def delivery_id(request_id: StopId) -> str:
     """The stop id of a paired request's delivery (its pickup keeps the request id)."""
     return f"{request_id}:delivery"
+
+
+def stop_points(
+    problem: Problem,
+    skip: set[StopId] = frozenset(),  # type: ignore[assignment]
+) -> tuple[list[tuple[float, float]], dict[object, int]]:
+    """Points of depots then stops (pickups, and deliveries of pairs), and an index from
+    ("depot", id) / stop id to position — how the checker and the KPIs address a matrix."""
+    points: list[tuple[float, float]] = []
+    index: dict[object, int] = {}
+    for d in problem.depots:
+        if _bad_coord(d.lat, d.lon, problem.planar) is None and ("depot", d.id) not in index:
+            index[("depot", d.id)] = len(points)
+            points.append((float(d.lat), float(d.lon)))  # type: ignore[arg-type]
+    for r in problem.requests:
+        if r.id in skip:
+            continue
+        index[r.id] = len(points)
+        points.append((float(r.lat), float(r.lon)))  # type: ignore[arg-type]
+        if r.paired:
+            index[delivery_id(r.id)] = len(points)
+            points.append((float(r.destination.lat), float(r.destination.lon)))  # type: ignore[arg-type]
+    return points, index

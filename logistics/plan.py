@@ -96,7 +96,9 @@ def _qty(value: object, scale: float) -> int:
     return int(np.ceil(round(float(value) * scale, 6)))  # type: ignore[arg-type]
 
 
-def _windows(ws: tuple[tuple[int, int], ...], scale: int, lo: int, hi: int) -> list[tuple[int, int]]:
+def _windows(
+    ws: tuple[tuple[int, int], ...], scale: int, lo: int, hi: int
+) -> list[tuple[int, int]]:
     if not ws:
         return [(lo, hi)]
     return [(int(round(s * scale)), int(round(e * scale))) for s, e in ws]
@@ -203,8 +205,23 @@ def compile_problem(problem: Problem) -> Compiled:
         if node_stop[i] != r.id:
             continue  # deliveries follow their pickup
         d = pair_of.get(i)
-        ok, reason = _eligible(i, d, r, vehicles, times, time_class, starts, ends, windows,
-                               shift, max_shift, kg, m3, kg_cap, m3_cap)
+        ok, reason = _eligible(
+            i,
+            d,
+            r,
+            vehicles,
+            times,
+            time_class,
+            starts,
+            ends,
+            windows,
+            shift,
+            max_shift,
+            kg,
+            m3,
+            kg_cap,
+            m3_cap,
+        )
         if not ok:
             rejected.append(Dropped(r.id, reason, REASON_TEXT[reason]))
             allowed[i] = []
@@ -311,7 +328,7 @@ def decode(c: Compiled, solved: _ortools.Solved) -> Plan:
     rejected_ids = {d.id for d in c.rejected}
     dropped = list(c.rejected)
     for node in solved.dropped:
-        r = c.node_req[node]
+        r = c.node_request[node]
         if r is None or r.id in rejected_ids or c.node_stop[node] != r.id:
             continue
         dropped.append(Dropped(r.id, _why(c, node, solved), ""))
