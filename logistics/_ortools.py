@@ -46,6 +46,8 @@ class Arrays:
     locks: dict[int, list[int]] = field(default_factory=dict)
     lock_times: dict[int, int] = field(default_factory=dict)
     earliest_start: dict[int, int] = field(default_factory=dict)  # vehicle → min start
+    closed: set[int] = field(default_factory=set)  # vehicles that end after their locks
+    not_before: int = 0  # re-planning: nothing not yet done may start before now
 
 
 @dataclass
@@ -108,6 +110,8 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
         ws = sorted(a.windows[node])
         cumul = tdim.CumulVar(idx)
         cumul.SetRange(ws[0][0], ws[-1][1])
+        if a.not_before and node not in a.lock_times:
+            cumul.SetMin(max(ws[0][0], a.not_before))
         for (_, e1), (s2, _) in zip(ws, ws[1:], strict=False):
             if s2 - 1 >= e1 + 1:
                 cumul.RemoveInterval(e1 + 1, s2 - 1)
@@ -148,6 +152,11 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
             if node in a.lock_times:
                 tdim.CumulVar(idx).SetValue(a.lock_times[node])
             prev = idx
+    for v in a.closed:
+        prev = routing.Start(v)
+        for node in a.locks.get(v, []):
+            prev = manager.NodeToIndex(node)
+        solver.Add(routing.NextVar(prev) == routing.End(v))
 
     sol = routing.SolveWithParameters(_params(a, time_limit_s))
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
