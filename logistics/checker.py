@@ -101,14 +101,20 @@ def _walk(
         if start < lo:
             out.append(f"vehicle {v.id}: leaves at {depart} before its shift {v.shift_start_s}")
     else:
-        start, hi = lo, v.shift_end_s * tscale
-        if not _timing(problem, v, stops, index, m, tscale, fixed, lo)[1]:
-            while lo < hi:  # latest departure still meeting every window
+        end_by = v.shift_end_s * tscale
+
+        def on_time(at: int) -> bool:
+            back, late = _timing(problem, v, stops, index, m, tscale, fixed, at)
+            return not late and back <= end_by
+
+        start, hi = lo, end_by
+        if on_time(lo):
+            while lo < hi:  # the latest departure that still meets every window and the shift
                 mid = (lo + hi + 1) // 2
-                if _timing(problem, v, stops, index, m, tscale, fixed, mid)[1]:
-                    hi = mid - 1
-                else:
+                if on_time(mid):
                     lo = mid
+                else:
+                    hi = mid - 1
             start = lo
     back, late = _timing(problem, v, stops, index, m, tscale, fixed, start)
     out.extend(f"vehicle {v.id}: {x}" for x in late)
