@@ -8,6 +8,7 @@ never calls back into Python, which is what keeps it fast on 1,000 stops.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,7 +113,7 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
         cumul.SetRange(ws[0][0], ws[-1][1])
         if a.not_before and node not in a.lock_times:
             cumul.SetMin(max(ws[0][0], a.not_before))
-        for (_, e1), (s2, _) in zip(ws, ws[1:], strict=False):
+        for (_, e1), (s2, _) in itertools.pairwise(ws):
             if s2 - 1 >= e1 + 1:
                 cumul.RemoveInterval(e1 + 1, s2 - 1)
         if a.allowed[node] == []:

@@ -97,7 +97,7 @@ def _walk(
         stops.append((sid, r, sid != r.id, index[sid]))
     lo = v.shift_start_s * tscale
     if depart is not None:
-        start = int(round(depart * tscale))
+        start = round(depart * tscale)
         if start < lo:
             out.append(f"vehicle {v.id}: leaves at {depart} before its shift {v.shift_start_s}")
     else:
@@ -164,10 +164,10 @@ def _timing(
         clock += int(time[here, node])
         here = node
         if sid in fixed:
-            clock = max(clock, int(round(fixed[sid] * tscale)))
+            clock = max(clock, round(fixed[sid] * tscale))
         else:
             ws = r.destination.windows if is_delivery else r.windows
-            windows = sorted((int(round(a * tscale)), int(round(b * tscale))) for a, b in ws)
+            windows = sorted((round(a * tscale), round(b * tscale)) for a, b in ws)
             if windows:
                 s = next((max(clock, a) for a, b in windows if max(clock, a) <= b), None)
                 if s is None:
@@ -175,7 +175,7 @@ def _timing(
                 else:
                     clock = s
         svc = r.destination.service_s if is_delivery else r.service_s
-        clock += int(round(svc * tscale))
+        clock += round(svc * tscale)
     clock += int(time[here, index[("depot", v.end_depot or v.depot)]])
     return clock, late
 

@@ -9,6 +9,7 @@ to it, which both explains them exactly and keeps the search small.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -101,7 +102,7 @@ def _windows(
 ) -> list[tuple[int, int]]:
     if not ws:
         return [(lo, hi)]
-    return [(int(round(s * scale)), int(round(e * scale))) for s, e in ws]
+    return [(round(s * scale), round(e * scale)) for s, e in ws]
 
 
 def compile_problem(problem: Problem) -> Compiled:
@@ -164,7 +165,7 @@ def compile_problem(problem: Problem) -> Compiled:
             windows[i] = _windows(r.destination.windows, tscale, 0, horizon)
             kg[i], m3[i] = -_qty(r.kg, qscale), -_qty(r.m3, qscale)
         else:
-            service[i] = int(round(r.service_s * tscale))
+            service[i] = round(r.service_s * tscale)
             windows[i] = _windows(r.windows, tscale, 0, horizon)
             kg[i], m3[i] = _qty(r.kg, qscale), _qty(r.m3, qscale)
 
@@ -306,7 +307,7 @@ def decode(c: Compiled, solved: _ortools.Solved) -> Plan:
         veh = c.vehicles[v]
         t = a.times[a.time_class[v]]
         seq = [a.starts[v], *nodes, a.ends[v]]
-        dist = int(sum(a.dist[x, y] for x, y in zip(seq, seq[1:], strict=False)))
+        dist = int(sum(a.dist[x, y] for x, y in itertools.pairwise(seq)))
         total += dist
         arr, kgs, vols, load, vol = [], [], [], 0, 0
         prev_t, prev = solved.begin[v][0], a.starts[v]

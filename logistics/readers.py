@@ -58,7 +58,7 @@ def read_vrplib(path: str | Path) -> Problem:
         line = raw.strip()
         if not line or line == "EOF":
             continue
-        if ":" in line and not line[0].isdigit() and not line[0] == "-":
+        if ":" in line and not line[0].isdigit() and line[0] != "-":
             key, _, value = line.partition(":")
             spec[key.strip().upper()] = value.strip().strip('"')
             current = None

@@ -42,8 +42,7 @@ def replan(
             if delivery_id(sid) in by_vehicle[v].stops and delivery_id(sid) not in finished[v]:
                 stranded.add(sid)
     requests = tuple(
-        replace(r, destination=Destination()) if r.id in stranded else r
-        for r in problem.requests
+        replace(r, destination=Destination()) if r.id in stranded else r for r in problem.requests
     ) + tuple(added)
     new_problem = replace(problem, requests=requests)
     c = compile_problem(new_problem)
@@ -58,8 +57,8 @@ def replan(
         route = by_vehicle[vid]
         a.locks[k] = [node_of[s] for s in stops]
         for s, t in zip(stops, route.start, strict=False):
-            a.lock_times[node_of[s]] = int(round(t * tscale))
-        depart = int(round(route.depart * tscale))
+            a.lock_times[node_of[s]] = round(t * tscale)
+        depart = round(route.depart * tscale)
         a.shift[k] = (depart, a.shift[k][1])
     for vid, k in vindex.items():
         if vid in lost:
@@ -69,6 +68,7 @@ def replan(
     a.not_before = now_s * tscale
     new_plan = decode(c, _ortools.solve(a, time_limit_s))
     new_plan.dropped.extend(
-        Dropped(delivery_id(rid), VEHICLE_LOST, "已装车的车辆不可用") for rid in sorted(stranded, key=str)
+        Dropped(delivery_id(rid), VEHICLE_LOST, "已装车的车辆不可用")
+        for rid in sorted(stranded, key=str)
     )
     return new_problem, new_plan

@@ -65,6 +65,7 @@ def _share_fleet(
     cap = [0.0] * k
     order = sorted(vehicles, key=lambda v: (not v.hazmat, -float(v.kg_capacity), v.id))
     for v in order:
+
         def deficit(z: int, v: Vehicle = v) -> float:
             want = demand[z] / total_demand * total_cap - cap[z]
             return want + (total_cap if v.hazmat and hazardous[z] and not any(

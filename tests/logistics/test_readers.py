@@ -25,17 +25,20 @@ def _bks(name: str, convention: str) -> float:
 def test_read_solomon_c101() -> None:
     p = logistics.read_solomon(BENCH / "vrptw/solomon/C101.txt")
     assert p.name == "C101"
-    assert len(p.requests) == 100 and len(p.vehicles) == 25
+    assert len(p.requests) == 100
+    assert len(p.vehicles) == 25
     assert {float(v.kg_capacity) for v in p.vehicles} == {200}
     first = p.requests[0]
     assert (first.id, first.lon, first.lat, first.kg) == (1, 45, 68, 10)
-    assert first.windows == ((912, 967),) and first.service_s == 90
+    assert first.windows == ((912, 967),)
+    assert first.service_s == 90
     assert p.vehicles[0].shift_end_s == 1236
 
 
 def test_read_homberger_200() -> None:
     p = logistics.read_solomon(BENCH / "vrptw/homberger_200/c1_2_1.txt")
-    assert len(p.requests) == 200 and len(p.vehicles) == 50
+    assert len(p.requests) == 200
+    assert len(p.vehicles) == 50
     assert [r.id for r in p.requests] == list(range(1, 201))
 
 

@@ -12,7 +12,8 @@ from tests.logistics.helpers import feasible, planar, stop, to, truck
 def test_capacity_splits_routes() -> None:
     p = planar([stop(i, 0, 10 + i, kg=60) for i in range(4)], [truck(f"T{k}") for k in range(4)])
     result = feasible(p, plan(p, time_limit_s=1))
-    assert len(result.routes) == 4 and not result.dropped
+    assert len(result.routes) == 4
+    assert not result.dropped
     assert all(max(r.load_kg) <= 100 for r in result.details)
 
 
@@ -31,8 +32,10 @@ def test_time_windows_decide_the_order() -> None:
     assert result.routes == [["A", "B"]]
     route = result.details[0]
     # the truck leaves as late as it can (less waiting, shorter shift): A at its window's end
-    assert result.arrival["A"] - route.depart == 10 and route.start[0] <= 15
-    assert route.start[1] == 40 and result.arrival["B"] == route.start[0] + 20
+    assert result.arrival["A"] - route.depart == 10
+    assert route.start[0] <= 15
+    assert route.start[1] == 40
+    assert result.arrival["B"] == route.start[0] + 20
     swapped = planar([stop("A", 0, 10, windows=((40, 50),)), stop("B", 0, -10, windows=((0, 15),))],
                      [truck("T")])  # fmt: skip
     assert feasible(swapped, plan(swapped, time_limit_s=1)).routes == [["B", "A"]]
@@ -119,7 +122,8 @@ def test_dropped_with_reasons() -> None:
     assert reasons.pop("too-late") == "window_unreachable"
     # a and b fit alone but not together: one is left out because the fleet is full
     assert list(reasons.values()) == ["over_capacity"]
-    assert len(result.routes) == 1 and len(result.routes[0]) == 1
+    assert len(result.routes) == 1
+    assert len(result.routes[0]) == 1
     assert all(d.message for d in result.dropped)
 
 
