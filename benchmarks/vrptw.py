@@ -46,9 +46,22 @@ if not BENCH.exists():
 SETS = {
     "solomon": [
         f"vrptw/solomon/{n}.txt"
-        for n in "C101 C105 C201 R101 R105 R109 R201 R205 RC101 RC105 RC201 RC205".split()
+        for n in (
+            "C101",
+            "C105",
+            "C201",
+            "R101",
+            "R105",
+            "R109",
+            "R201",
+            "R205",
+            "RC101",
+            "RC105",
+            "RC201",
+            "RC205",
+        )
     ],
-    "gh200": [f"vrptw/homberger_200/{n}.txt" for n in "c1_2_1 r1_2_1 rc1_2_1 r2_2_1".split()],
+    "gh200": [f"vrptw/homberger_200/{n}.txt" for n in ("c1_2_1", "r1_2_1", "rc1_2_1", "r2_2_1")],
     "cvrp": ["cvrp/X-n101-k25.vrp", "cvrp/X-n200-k36.vrp", "cvrp/X-n502-k39.vrp"],
     "large": ["cvrp/X-n1001-k43.vrp"],
 }
@@ -137,8 +150,11 @@ def bench_instances(files: list[str], limit: float, table: dict) -> list[float]:
         ours = run_ours(problem, limit)
         ref = run_pyvrp(problem, limit)
         known = best_known(table, path.stem)
-        gap = (lambda d: f"{100 * (d / known[0] - 1):+.2f}%") if known else (lambda d: "n/a")
         ratio = ours.distance / ref.distance
+
+        def gap(d: float, known: tuple[float, str] | None = known) -> str:
+            return f"{100 * (d / known[0] - 1):+.2f}%" if known else "n/a"
+
         ratios.append(ratio)
         flag = "" if not ours.problems and not ref.problems else (
             f"  CHECK ours={ours.problems[:2]} pyvrp={ref.problems[:2]}")  # fmt: skip
@@ -195,7 +211,7 @@ def main() -> None:
     parser.add_argument("--large-s", type=float, default=60.0)
     parser.add_argument("--dongguan-s", type=float, default=30.0)
     args = parser.parse_args()
-    sets = list(SETS) + ["dongguan"] if args.all else args.sets.split(",")
+    sets = [*SETS, "dongguan"] if args.all else args.sets.split(",")
     only = set(filter(None, args.instances.split(",")))
     table = bks()
     headlines = []
