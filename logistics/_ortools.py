@@ -1,0 +1,217 @@
+"""The OR-Tools routing model, built from integer arrays only.
+
+This is the only module that imports OR-Tools (its sample APIs move between minor releases).
+Everything the search evaluates is registered as data — transit matrices
+(`RegisterTransitMatrix`) and unary vectors (`RegisterUnaryTransitVector`) — so the search
+never calls back into Python, which is what keeps it fast on 1,000 stops.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+LARGE = 400  # nodes from which neighbourhoods are limited
+
+
+@dataclass
+class Arrays:
+    """A compiled problem. Node 0..n-1; vehicles start and end at nodes `starts`/`ends`.
+
+    `time_class[v]` picks a row of `times` (travel seconds incl. the service time of the
+    origin); `cost_class[v]` a row of `costs` (arc cost). `windows[i]` is a list of (start,
+    end) of the service start; `allowed[i]` the vehicles that may visit node i (None: all)."""
+
+    n: int
+    starts: list[int]
+    ends: list[int]
+    dist: np.ndarray
+    times: list[np.ndarray]
+    time_class: list[int]
+    costs: list[np.ndarray]
+    cost_class: list[int]
+    loads: list[tuple[str, list[int], list[int]]]  # (name, demand per node, capacity per vehicle)
+    windows: list[list[tuple[int, int]]]
+    shift: list[tuple[int, int]]
+    max_shift: list[int | None]
+    span_cost: list[int]
+    fixed_cost: list[int]
+    allowed: list[list[int] | None]
+    pairs: list[tuple[int, int]]
+    optional: list[int]  # nodes that may be dropped (with `penalty`)
+    penalty: int
+    horizon: int
+    locks: dict[int, list[int]] = field(default_factory=dict)
+    lock_times: dict[int, int] = field(default_factory=dict)
+    earliest_start: dict[int, int] = field(default_factory=dict)  # vehicle → min start
+    closed: set[int] = field(default_factory=set)  # vehicles that end after their locks
+    not_before: int = 0  # re-planning: nothing not yet done may start before now
+
+
+@dataclass
+class Solved:
+    """Routes as node lists (without start/end), with service start and loads per node."""
+
+    routes: list[list[int]]
+    starts: list[int]  # service start time per visited node, aligned with routes
+    begin: list[tuple[int, int]]  # per vehicle: (leave start, arrive end)
+    dropped: list[int]
+    status: str
+    objective: int
+
+
+def _params(a: Arrays, time_limit_s: float) -> pywrapcp.DefaultRoutingSearchParameters:
+    p = pywrapcp.DefaultRoutingSearchParameters()
+    fs = routing_enums_pb2.FirstSolutionStrategy
+    p.first_solution_strategy = (
+        fs.PARALLEL_CHEAPEST_INSERTION if a.pairs or a.n > LARGE else fs.PATH_CHEAPEST_ARC
+    )
+    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    p.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    if a.n > LARGE:
+        # only the nearest neighbours are tried by the move operators; expensive chain and
+        # cross-exchange moves grow quadratically and starve GLS of iterations
+        p.ls_operator_neighbors_ratio = min(1.0, 40 / a.n)
+        p.ls_operator_min_neighbors = 20
+        p.local_search_operators.use_relocate_expensive_chain = False
+        p.local_search_operators.use_cross_exchange = False
+        p.heuristic_close_nodes_lns_num_nodes = 5
+    return p
+
+
+STARTS = ("PATH_CHEAPEST_ARC", "LOCAL_CHEAPEST_INSERTION", "PARALLEL_CHEAPEST_INSERTION")
+START_SHARE = 0.1  # of the time limit, per first-solution strategy tried
+
+
+def _search(routing: pywrapcp.RoutingModel, a: Arrays, time_limit_s: float) -> object:
+    """Several first solutions, each taken to a local optimum, then guided local search
+    from the best for the rest of the time.
+
+    No one construction wins on every kind of day: insertion heuristics build far better
+    starts when windows are tight, the cheapest-arc path when they are wide, and GLS does
+    not always recover from a poor start within a dispatcher's time limit. Trying the three
+    briefly and keeping the best is cheaper than guessing the kind of day."""
+    if a.pairs or a.n > LARGE or time_limit_s < 1.0:
+        return routing.SolveWithParameters(_params(a, time_limit_s))
+    fs = routing_enums_pb2.FirstSolutionStrategy
+    best, best_cost, spent = None, None, 0.0
+    for name in STARTS:
+        p = _params(a, time_limit_s * START_SHARE)
+        p.first_solution_strategy = getattr(fs, name)
+        p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        t = time.perf_counter()
+        sol = routing.SolveWithParameters(p)
+        spent += time.perf_counter() - t
+        if sol is not None and (best_cost is None or sol.ObjectiveValue() < best_cost):
+            best, best_cost = routing.solver().Assignment(sol), sol.ObjectiveValue()
+    rest = _params(a, max(0.05, time_limit_s - spent))
+    if best is None:
+        return routing.SolveWithParameters(rest)
+    sol = routing.SolveFromAssignmentWithParameters(best, rest)
+    return sol if sol is not None else best
+
+
+def solve(a: Arrays, time_limit_s: float) -> Solved:
+    """Build and solve; always returns (empty routes with everything dropped at worst)."""
+    nv = len(a.starts)
+    manager = pywrapcp.RoutingIndexManager(a.n, nv, a.starts, a.ends)
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    cost_cb = [routing.RegisterTransitMatrix(m.tolist()) for m in a.costs]
+    for v in range(nv):
+        routing.SetArcCostEvaluatorOfVehicle(cost_cb[a.cost_class[v]], v)
+        if a.fixed_cost[v]:
+            routing.SetFixedCostOfVehicle(a.fixed_cost[v], v)
+
+    time_cb = [routing.RegisterTransitMatrix(m.tolist()) for m in a.times]
+    routing.AddDimensionWithVehicleTransits(
+        [time_cb[a.time_class[v]] for v in range(nv)], a.horizon, a.horizon, False, "time"
+    )
+    tdim = routing.GetDimensionOrDie("time")
+    for name, demand, caps in a.loads:
+        cb = routing.RegisterUnaryTransitVector(demand)
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, name)
+
+    for node in range(a.n):
+        if node in a.starts or node in a.ends:
+            continue
+        idx = manager.NodeToIndex(node)
+        ws = sorted(a.windows[node])
+        cumul = tdim.CumulVar(idx)
+        cumul.SetRange(ws[0][0], ws[-1][1])
+        if a.not_before and node not in a.lock_times:
+            cumul.SetMin(max(ws[0][0], a.not_before))
+        for (_, e1), (s2, _) in itertools.pairwise(ws):
+            if s2 - 1 >= e1 + 1:
+                cumul.RemoveInterval(e1 + 1, s2 - 1)
+        if a.allowed[node] == []:
+            solver.Add(routing.ActiveVar(idx) == 0)  # no vehicle may serve it
+        elif a.allowed[node] is not None:
+            # the vehicle-visit restriction; SetAllowedVehiclesForIndex's SWIG wrapper rejects
+            # every Python sequence in OR-Tools 9.15, so the domain of VehicleVar is cut instead
+            keep = set(a.allowed[node])
+            routing.VehicleVar(idx).RemoveValues([v for v in range(nv) if v not in keep])
+    for v in range(nv):
+        s, e = a.shift[v]
+        lo = max(s, a.earliest_start.get(v, s))
+        tdim.CumulVar(routing.Start(v)).SetRange(lo, e)
+        tdim.CumulVar(routing.End(v)).SetRange(s, e)
+        if a.max_shift[v] is not None:
+            tdim.SetSpanUpperBoundForVehicle(a.max_shift[v], v)
+        if a.span_cost[v]:
+            tdim.SetSpanCostCoefficientForVehicle(a.span_cost[v], v)
+        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(v)))
+
+    for p, d in a.pairs:
+        pi, di = manager.NodeToIndex(p), manager.NodeToIndex(d)
+        routing.AddPickupAndDelivery(pi, di)
+        solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
+        solver.Add(tdim.CumulVar(pi) <= tdim.CumulVar(di))
+
+    locked = {node for chain in a.locks.values() for node in chain}
+    for node in a.optional:
+        if node not in locked:
+            routing.AddDisjunction([manager.NodeToIndex(node)], a.penalty)
+    for v, chain in a.locks.items():
+        prev = routing.Start(v)
+        for node in chain:
+            idx = manager.NodeToIndex(node)
+            solver.Add(routing.NextVar(prev) == idx)
+            if node in a.lock_times:
+                tdim.CumulVar(idx).SetValue(a.lock_times[node])
+            prev = idx
+    for v in a.closed:
+        prev = routing.Start(v)
+        for node in a.locks.get(v, []):
+            prev = manager.NodeToIndex(node)
+        solver.Add(routing.NextVar(prev) == routing.End(v))
+
+    sol = _search(routing, a, time_limit_s)
+    status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
+    if sol is None:
+        return Solved([[] for _ in range(nv)], [], [(0, 0)] * nv, list(a.optional), status, -1)
+    routes: list[list[int]] = []
+    starts: list[int] = []
+    begin: list[tuple[int, int]] = []
+    visited: set[int] = set()
+    for v in range(nv):
+        idx = sol.Value(routing.NextVar(routing.Start(v)))
+        route: list[int] = []
+        while not routing.IsEnd(idx):
+            node = manager.IndexToNode(idx)
+            route.append(node)
+            starts.append(sol.Value(tdim.CumulVar(idx)))
+            visited.add(node)
+            idx = sol.Value(routing.NextVar(idx))
+        routes.append(route)
+        begin.append(
+            (sol.Value(tdim.CumulVar(routing.Start(v))), sol.Value(tdim.CumulVar(routing.End(v))))
+        )
+    dropped = [i for i in a.optional if i not in visited]
+    return Solved(routes, starts, begin, dropped, status, sol.ObjectiveValue())

@@ -1,0 +1,119 @@
+"""Split a large day into geographic zones, solve them apart, stitch the plans.
+
+Why: routing search time grows faster than linearly with stops, and a dispatcher's day of
+several hundred pickups in five towns is mostly separable — a truck from 虎门 rarely serves
+松山湖. Zones are k-means clusters of the pickup sites (on an equirectangular projection, with
+a fixed seed so the same day splits the same way); the fleet is shared out by each zone's
+share of the day's kilograms, hazmat-permitted trucks first to the zones with hazardous lots.
+Each zone is an ordinary `Problem`, so the platform can run them as separate jobs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from logistics.model import Problem, Request, Vehicle, validate
+from logistics.plan import Plan, plan
+
+
+def _kmeans(xy: np.ndarray, k: int, seed: int, iterations: int = 50) -> np.ndarray:
+    """Lloyd's k-means with k-means++ seeding; returns a label per row."""
+    rng = np.random.default_rng(seed)
+    centres = [xy[int(rng.integers(len(xy)))]]
+    for _ in range(1, k):
+        d2 = np.min(((xy[:, None, :] - np.array(centres)[None]) ** 2).sum(axis=2), axis=1)
+        total = d2.sum()
+        pick = int(rng.choice(len(xy), p=d2 / total)) if total > 0 else int(rng.integers(len(xy)))
+        centres.append(xy[pick])
+    c = np.array(centres)
+    labels = np.zeros(len(xy), dtype=int)
+    for _ in range(iterations):
+        labels = np.argmin(((xy[:, None, :] - c[None]) ** 2).sum(axis=2), axis=1)
+        new = np.array([xy[labels == j].mean(axis=0) if (labels == j).any() else c[j]
+                        for j in range(k)])  # fmt: skip
+        if np.allclose(new, c):
+            break
+        c = new
+    return labels
+
+
+def zone_labels(problem: Problem, n_zones: int, seed: int = 0) -> dict[object, int]:
+    """Zone number per valid request id."""
+    bad = {i.id for i in validate(problem) if i.subject == "request"}
+    reqs = [r for r in problem.requests if r.id not in bad]
+    if not reqs:
+        return {}
+    lat = np.array([float(r.lat) for r in reqs])  # type: ignore[arg-type]
+    lon = np.array([float(r.lon) for r in reqs])  # type: ignore[arg-type]
+    k = math.cos(math.radians(float(lat.mean()))) if not problem.planar else 1.0
+    labels = _kmeans(np.column_stack([lat, lon * k]), min(n_zones, len(reqs)), seed)
+    return {r.id: int(z) for r, z in zip(reqs, labels, strict=True)}
+
+
+def _share_fleet(
+    vehicles: tuple[Vehicle, ...], demand: list[float], hazardous: list[bool]
+) -> list[list[Vehicle]]:
+    """Give each zone trucks in proportion to its kilograms: the next truck (largest first,
+    permitted ones first) goes to the zone furthest below its share of the capacity."""
+    k = len(demand)
+    total_demand = sum(demand) or 1.0
+    total_cap = sum(float(v.kg_capacity) for v in vehicles) or 1.0
+    out: list[list[Vehicle]] = [[] for _ in range(k)]
+    cap = [0.0] * k
+    order = sorted(vehicles, key=lambda v: (not v.hazmat, -float(v.kg_capacity), v.id))
+    for v in order:
+
+        def deficit(z: int, v: Vehicle = v) -> float:
+            want = demand[z] / total_demand * total_cap - cap[z]
+            return want + (total_cap if v.hazmat and hazardous[z] and not any(
+                x.hazmat for x in out[z]) else 0.0)  # fmt: skip
+
+        z = max(range(k), key=deficit)
+        out[z].append(v)
+        cap[z] += float(v.kg_capacity)
+    return out
+
+
+def split(problem: Problem, n_zones: int, seed: int = 0) -> list[Problem]:
+    """The day as `n_zones` independent problems (invalid requests go to zone 0, where the
+    planner reports them)."""
+    labels = zone_labels(problem, n_zones, seed)
+    k = max(labels.values(), default=0) + 1
+    groups: list[list[Request]] = [[] for _ in range(k)]
+    for r in problem.requests:
+        groups[labels.get(r.id, 0)].append(r)
+    demand = [sum(float(r.kg) for r in g if r.id in labels) for g in groups]
+    hazardous = [any(r.hazardous for r in g) for g in groups]
+    fleets = _share_fleet(problem.vehicles, demand, hazardous)
+    return [
+        replace(problem, requests=tuple(g), vehicles=tuple(f), name=f"{problem.name}#zone{z}")
+        for z, (g, f) in enumerate(zip(groups, fleets, strict=True))
+    ]
+
+
+def stitch(plans: list[Plan]) -> Plan:
+    """One plan from the zones' plans (zones share no stop and no vehicle)."""
+    out = Plan([], [], [], 0.0, {}, {}, [], "")
+    statuses = []
+    for p in plans:
+        out.routes.extend(p.routes)
+        out.details.extend(p.details)
+        out.dropped.extend(p.dropped)
+        out.distance += p.distance
+        out.arrival.update(p.arrival)
+        out.load_kg.update(p.load_kg)
+        out.issues.extend(i for i in p.issues if i.subject != "problem")
+        statuses.append(p.status)
+    out.status = ",".join(sorted(set(statuses)))
+    return out
+
+
+def plan_zoned(problem: Problem, n_zones: int, time_limit_s: float = 10.0, seed: int = 0) -> Plan:
+    """Split, solve the zones one after another with an equal share of the time limit, and
+    stitch (the platform may instead run `split`'s problems as parallel jobs)."""
+    zones = split(problem, n_zones, seed)
+    per = time_limit_s / max(1, len(zones))
+    return stitch([plan(z, time_limit_s=per) for z in zones])

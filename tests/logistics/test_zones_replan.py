@@ -1,0 +1,79 @@
+"""Zones stitch back into one feasible plan; re-planning keeps what was done."""
+
+from __future__ import annotations
+
+from logistics import plan
+from logistics.checker import check_routes
+from logistics.model import Request
+from logistics.replan import replan
+from logistics.synthetic import dongguan_day
+from logistics.zones import plan_zoned, split
+from tests.logistics.helpers import feasible, planar, stop, to, truck
+
+
+def test_split_partitions_requests_and_fleet() -> None:
+    day = dongguan_day(60, 12, seed=3)
+    zones = split(day, 3)
+    ids = [r.id for z in zones for r in z.requests]
+    assert sorted(ids) == sorted(r.id for r in day.requests)
+    vids = [v.id for z in zones for v in z.vehicles]
+    assert sorted(vids) == sorted(v.id for v in day.vehicles)
+    assert all(z.vehicles for z in zones)
+    # zones with hazardous lots get the permitted trucks first, one each while they last
+    hazardous_zones = [z for z in zones if any(r.hazardous for r in z.requests)]
+    permits = sum(v.hazmat for v in day.vehicles)
+    covered = [z for z in hazardous_zones if any(v.hazmat for v in z.vehicles)]
+    assert hazardous_zones
+    assert len(covered) == min(len(hazardous_zones), permits)
+
+
+def test_zoned_plan_stitches_into_a_feasible_plan_of_the_whole_day() -> None:
+    day = dongguan_day(40, 10, seed=5)
+    result = feasible(day, plan_zoned(day, 2, time_limit_s=2))
+    served = {s for r in result.routes for s in r} | result.dropped_ids()
+    assert {r.id for r in day.requests} <= served
+
+
+def _line() -> tuple:  # type: ignore[type-arg]
+    reqs = [stop(f"S{i}", 0, 10 * i) for i in range(1, 5)]
+    reqs.append(stop("X", 5, 0, destination=to("plant", 0, -20)))
+    return planar(reqs, [truck("T1"), truck("T2")])
+
+
+def test_replan_after_an_added_request_keeps_done_stops() -> None:
+    p = _line()
+    first = feasible(p, plan(p, time_limit_s=1))
+    route = max(first.details, key=lambda r: len(r.stops))
+    done_n = 2
+    now = route.start[done_n - 1] + 1
+    extra = Request("new", 3, 25, kg=5)
+    new_problem, second = replan(p, first, now_s=int(now), done={route.vehicle: done_n},
+                                 added=[extra], time_limit_s=1)  # fmt: skip
+    again = next(r for r in second.details if r.vehicle == route.vehicle)
+    assert again.stops[:done_n] == route.stops[:done_n]
+    assert again.start[:done_n] == route.start[:done_n]
+    assert "new" in {s for r in second.routes for s in r}
+    fixed = dict(zip(route.stops[:done_n], route.start[:done_n], strict=True))
+    vehicles = [r.vehicle for r in second.details]
+    problems = check_routes(new_problem, second.routes, vehicles, [d.id for d in second.dropped],
+                            fixed=fixed)  # fmt: skip
+    assert problems == []
+    later = [s for r in second.details for s, t in zip(r.stops, r.start, strict=True)
+             if s not in fixed]  # fmt: skip
+    assert later
+    assert all(
+        t >= now for r in second.details for s, t in zip(r.stops, r.start, strict=True)
+        if s not in fixed
+    )  # fmt: skip
+
+
+def test_replan_after_a_lost_vehicle_moves_its_remaining_stops() -> None:
+    p = _line()
+    first = feasible(p, plan(p, time_limit_s=1))
+    lost = max(first.details, key=lambda r: len(r.stops))
+    _, second = replan(p, first, now_s=int(lost.start[0]) + 1, done={lost.vehicle: 1},
+                       lost=[lost.vehicle], time_limit_s=1)  # fmt: skip
+    kept = next(r for r in second.details if r.vehicle == lost.vehicle)
+    assert kept.stops == lost.stops[:1]
+    others = {s for r in second.details if r.vehicle != lost.vehicle for s in r.stops}
+    assert set(lost.stops[1:]) <= others | second.dropped_ids()
