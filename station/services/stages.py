@@ -26,7 +26,7 @@ from station.models import (
     Stage,
     Weighing,
 )
-from station.services import setup
+from station.services import setup, stock
 from station.services.common import grams, kg, package_by_label, writer
 from station.services.weigh import Gross, Subject, TareSpec, record, resolve_tares
 
@@ -400,6 +400,7 @@ def warehouse_in(
         subject=Subject(supplier_id=package.factory_id),
     )
     package.state, package.location_id = PackageState.IN_STOCK, place.id
+    stock.stored(package, at=now, weighing_id=weighing.id, operator_id=weighing.operator_id)
     return weighing
 
 
