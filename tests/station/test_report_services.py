@@ -101,6 +101,15 @@ def test_process_records_show_every_weighing_with_its_check(app, station, histor
     )
 
 
+def test_stage_totals_raise_no_alert_of_their_own(app, station, history):
+    """A sorting or outbound total is computed, not typed in: only the 100 kg short receipt
+    of the history alerts, not every sort total as if it were a manual entry."""
+    from station.models import Alert
+
+    alerts = db.session.scalars(sa.select(Alert)).all()
+    assert [(a.tier, a.weighing.stage) for a in alerts] == [(3, Stage.RECEIVE)]
+
+
 def test_process_records_filter_and_page(app, station, history):
     anomalies = reports.process(station.operator, tz=TZ, result=quota.Result.ANOMALY)
     assert [(r.point, r.d) for r in anomalies.rows] == [("收料", Decimal("-100"))]
