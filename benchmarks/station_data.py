@@ -167,6 +167,7 @@ def load(app: Any, bench: Bench, *, per_day: int, seed: int = 6) -> dict[str, in
     """Bulk-load `bench.days` days of about `per_day` weighings; returns row counts."""
     from core.catalogue import Category
     from core.db import db
+    from station import labels
     from station.models import (
         Alert,
         Delivery,
@@ -236,12 +237,15 @@ def load(app: Any, bench: Bench, *, per_day: int, seed: int = 6) -> dict[str, in
                     )
                 return wid
 
+            sequence: dict[tuple[Stage, Any], int] = {}
+
             def package(stage: Stage, state: PackageState, grams: int, at: datetime, **extra: Any):
-                pid = rows.next_id["packages"]
+                day = at.astimezone(zone).date()  # labels as the services draw them
+                seq = sequence[(stage, day)] = sequence.get((stage, day), 0) + 1
                 return rows.add(
                     "packages",
                     station_id=sid,
-                    label=f"BX{pid:09d}",
+                    label=labels.label_id(f"ST{sid:02d}", stage.value, day, seq),
                     stage=stage,
                     state=state,
                     net_g=grams,

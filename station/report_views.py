@@ -148,7 +148,7 @@ def process() -> Any:
             rows += chunk.rows
         suffix = f"-{day}" if day else ""
         title = gettext("过程记录表") + (f" {day}" if day else "")
-        return _file(fmt, rows, pure.PROCESS_COLUMNS, title, f"process{suffix}")
+        return _file(fmt, rows, reports.process_columns(gettext), title, f"process{suffix}")
     found = reports.process(actor, **query, page=page, per_page=per_page, translate=gettext)
     return _page(
         "station_reports/process.html",
@@ -158,7 +158,7 @@ def process() -> Any:
         result=result,
         stages=list(Stage),
         stage_names=reports.STAGE_NAMES,
-        columns=pure.PROCESS_COLUMNS,
+        columns=reports.process_columns(gettext),
     )
 
 

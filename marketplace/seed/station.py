@@ -156,7 +156,7 @@ def _receive(
 ) -> tuple[Weighing, list[TareSpec]]:
     """One factory's delivery of the day: its production record, the note, two packages
     weighed at the factory gate, and the truck on the weighbridge (B = A + deviation)."""
-    factory = s.factories[0 if day == REPEAT_DAY else n % len(s.factories)]
+    factory = s.factories[0 if day == REPEAT_DAY else (day + n) % len(s.factories)]
     local = at.astimezone(ZoneInfo(TZ)).date()
     cases = rng.randrange(36, 48)
     record = setup.add_production_record(

@@ -15,6 +15,7 @@ they name (core access rules); anyone else is refused.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -59,6 +60,21 @@ STAGE_NAMES = {
     Stage.WAREHOUSE_OUT: N_("出库"),
 }
 TOTAL_SUFFIX = N_("（合计）")
+RESULT_NAMES = {
+    quota.Result.NORMAL.value: N_("正常"),
+    quota.Result.ANOMALY.value: N_("异常"),
+    quota.Result.NO_STANDARD.value: N_("无定额"),
+}
+
+
+def process_columns(translate: Callable[[str], str] = str) -> tuple[pure.Column, ...]:
+    """The process record's columns with the result named in the reader's language."""
+    return tuple(
+        replace(c, format=lambda value: translate(RESULT_NAMES.get(value, value)))
+        if c.key == "result"
+        else c
+        for c in pure.PROCESS_COLUMNS
+    )
 
 
 def report_station(actor: Actor, station_id: int | None = None) -> int:

@@ -70,7 +70,7 @@ def test_csv_parses_back_with_chinese_headers(signed_in):
         )
     )
     assert [(r["控制点"], r["偏差 D（千克）"], r["结果"]) for r in process] == [
-        ("收料", "-100.000", "anomaly")
+        ("收料", "-100.000", "异常")
     ]
 
 
