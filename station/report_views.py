@@ -17,6 +17,7 @@ from flask_babel import gettext
 from core.access import access, request_actor
 from core.enums import OrgKind
 from core.errors import DomainError
+from core.i18n import N_
 from core.time import to_local, utcnow
 from station import quota
 from station import reports as pure
@@ -138,7 +139,7 @@ def process() -> Any:
         found = reports.process(actor, **query, per_page=1)
         if found.total > EXPORT_MAX:
             raise BadParameter(
-                "记录超过 %(n)s 条，请按日期或环节筛选后导出", {"day": "required"}, n=EXPORT_MAX
+                N_("记录超过 %(n)s 条，请按日期或环节筛选后导出"), {"day": "required"}, n=EXPORT_MAX
             )
         rows = []
         for number in range(1, -(-found.total // reports.MAX_PER_PAGE) + 1):
@@ -172,9 +173,9 @@ def disposal() -> Any:
     period = _choice("period", pure.Period, pure.Period.MONTH)
     station, fmt = _int("station", None), _format()
     if last < first:
-        raise BadParameter("结束日期不能早于开始日期", {"to": "on or after from"})
+        raise BadParameter(N_("结束日期不能早于开始日期"), {"to": "on or after from"})
     if (last - first).days >= reports.MAX_DAYS:
-        raise BadParameter("报表期间最长 366 天", {"to": "at most 366 days after from"})
+        raise BadParameter(N_("报表期间最长 366 天"), {"to": "at most 366 days after from"})
     rows = reports.disposal(
         request_actor(), first=first, last=last, period=period, tz=_tz(), station_id=station
     )
