@@ -27,6 +27,7 @@ headline, and the last line joins the headlines.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -145,15 +146,20 @@ def section_parsers(args: argparse.Namespace) -> str:
 
 
 def section_record(args: argparse.Namespace) -> str:
-    from benchmarks.station_reports import record_weighings
+    from benchmarks.station_reports import record_weighings, round_trips
 
     times = record_weighings(_database(args), args.records)
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+    trips, statements = round_trips(_database(args), args.records)
+    t50, t95 = percentile(trips, 0.5), percentile(trips, 0.95)
     print(f"record: receive a delivery through the services, n={len(times)}")
     print(f"  p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {max(times):6.1f} ms")
-    return (
-        f"record p95 {p95:.1f} ms = {RECORD_GOAL_MS / p95:.1f}x under the {RECORD_GOAL_MS} ms goal"
-    )
+    print(f"  baseline SELECT 1 round trip: p50 {t50:5.2f} ms   p95 {t95:5.2f} ms")
+    print(f"  statements per receipt: {statements:.0f}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  machine load average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
+    verdict = "met" if p95 <= RECORD_GOAL_MS else "missed"
+    return f"record p95 {p95:.1f} ms ({verdict}: goal {RECORD_GOAL_MS} ms)"
 
 
 def section_reports(args: argparse.Namespace) -> str:
@@ -166,9 +172,9 @@ def section_reports(args: argparse.Namespace) -> str:
     daily = timings["inventory (a day)"][1]
     monthly = timings["disposal (month by month)"][1]
     return (
-        f"daily report {daily:.0f} ms = {DAILY_GOAL_MS / daily:.0f}x under {DAILY_GOAL_MS} ms, "
-        f"monthly disposal {monthly:.0f} ms = {DISPOSAL_GOAL_MS / monthly:.0f}x under "
-        f"{DISPOSAL_GOAL_MS} ms"
+        f"daily report {daily:.0f} ms = {DAILY_GOAL_MS / daily:.0f}x under the {DAILY_GOAL_MS} ms "
+        f"goal, monthly disposal {monthly:.0f} ms = {DISPOSAL_GOAL_MS / monthly:.1f}x under the "
+        f"{DISPOSAL_GOAL_MS} ms goal"
     )
 
 

@@ -52,8 +52,11 @@ def prepare(per_day: int) -> Iterator[Database]:
                 db.engine.dispose()
 
 
-def record_weighings(database: Database, n: int) -> list[float]:
-    """Milliseconds per `stages.receive` + commit, each in its own app context (a request)."""
+def record_weighings(
+    database: Database, n: int, *, warmup: int = 20, numbering: int = 0
+) -> list[float]:
+    """Milliseconds per `stages.receive` + commit, each in its own app context (a request);
+    the first `warmup` are not counted (connection pool, statement caches)."""
     from core.db import db
     from station.models import TareKind
     from station.services import setup, stages
@@ -62,14 +65,14 @@ def record_weighings(database: Database, n: int) -> list[float]:
     app, bench = database.app, database.bench
     start = datetime.combine(FIRST_DAY + timedelta(days=DAYS), datetime.min.time(), UTC)
     times = []
-    for i in range(n):
-        at = start + timedelta(minutes=2 * i)
+    for i in range(warmup + n):
+        at = start + timedelta(minutes=2 * (numbering + i))
         with app.app_context():
             delivery = setup.create_delivery(
                 bench.actor,
                 station_id=bench.station_id,
                 factory_id=bench.factory_ids[0],
-                number=f"BENCH-{i:05d}",
+                number=f"BENCH-{numbering + i:06d}",
                 grade="PL-MIXED",
                 record_ids=[bench.record_id],
                 vehicle_plate="粤S12345",
@@ -83,7 +86,35 @@ def record_weighings(database: Database, n: int) -> list[float]:
             stages.receive(bench.actor, delivery.id, gross, tare, now=at, tz=station_data.TZ)
             db.session.commit()
             times.append((time.perf_counter() - started) * 1000)
-    return times
+    return times[warmup:]
+
+
+def round_trips(database: Database, n: int) -> tuple[list[float], float]:
+    """The baseline of the same run: milliseconds per `SELECT 1` through the session (one
+    round trip to PostgreSQL), and the statements one timed receipt sends."""
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    times = []
+    with database.app.app_context():
+        for _ in range(n):
+            started = time.perf_counter()
+            db.session.execute(sa.text("SELECT 1"))
+            times.append((time.perf_counter() - started) * 1000)
+        engine = db.engine
+    count = [0]
+
+    def counted(*_: Any) -> None:
+        count[0] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", counted)
+    try:
+        record_weighings(database, 10, warmup=0, numbering=900_000)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counted)
+    per_receipt = count[0] / 10 - 3  # less the set-up's delivery note (insert, link, check)
+    return times, per_receipt
 
 
 def _export_day(actor: Any, day: date) -> int:
