@@ -6,27 +6,47 @@ headline, and the last line joins the headlines.
   as a serial port delivers them; every frame must come back (no error, same count). The
   figure is the best of `--repeat` passes. Goal: ≥ 50,000 frames/s for every protocol.
 
-(The "record a weighing" and "reports" sections come with the station services.)
+- `record`: receiving a delivery end-to-end through the service layer (`stages.receive`: the
+  delivery note and its production records, the standard tare, the labelled receipt and its
+  lineage, the quota check with the tolerance, the repeat rules over the week's alerts, the
+  alert when anomalous — every 10th is — and the commit), on PostgreSQL holding the month
+  below. p50/p95 over `--records`. Goal: p95 ≤ 20 ms.
+- `reports`: the three reports through `station.services.reports` over 30 days × `--per-day`
+  weighings (default 2,000: 60,000) on PostgreSQL: the daily inventory balance, process-record
+  pages (a day, a day's second page, a month's anomalies), the month's disposal report by
+  month and by day, and a day's process records as XLSX. Goals: daily report ≤ 1 s, monthly
+  disposal ≤ 5 s.
 
-    .venv/bin/python benchmarks/station.py [--sections parsers] [--frames 100000] [--repeat 3]
+`record` and `reports` share one scratch PostgreSQL database, created, bulk-loaded
+(`benchmarks/station_data.py`) and dropped by the script.
+
+    .venv/bin/python benchmarks/station.py [--sections parsers,record,reports] [--frames 100000]
+        [--repeat 3] [--per-day 2000] [--records 300] [--runs 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import percentile
 from station.scales import Reading, ScaleConfig, protocol_for
 
 PARSER_GOAL_FPS = 50_000
+RECORD_GOAL_MS = 20
+DAILY_GOAL_MS = 1000
+DISPOSAL_GOAL_MS = 5000
 
 # (label, protocol, variant, division kg): every frame format the station reads.
 FORMS: list[tuple[str, str, str | None, str]] = [
@@ -125,7 +145,57 @@ def section_parsers(args: argparse.Namespace) -> str:
     )
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {"parsers": section_parsers}
+def section_record(args: argparse.Namespace) -> str:
+    from benchmarks.station_reports import record_weighings, round_trips
+
+    times = record_weighings(_database(args), args.records)
+    p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+    trips, statements = round_trips(_database(args), args.records)
+    t50, t95 = percentile(trips, 0.5), percentile(trips, 0.95)
+    print(f"record: receive a delivery through the services, n={len(times)}")
+    print(f"  p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   max {max(times):6.1f} ms")
+    print(f"  baseline SELECT 1 round trip: p50 {t50:5.2f} ms   p95 {t95:5.2f} ms")
+    print(f"  statements per receipt: {statements:.0f}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"  machine load average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
+    verdict = "met" if p95 <= RECORD_GOAL_MS else "missed"
+    return f"record p95 {p95:.1f} ms ({verdict}: goal {RECORD_GOAL_MS} ms)"
+
+
+def section_reports(args: argparse.Namespace) -> str:
+    from benchmarks.station_reports import run_reports
+
+    timings = run_reports(_database(args), args.runs)
+    print(f"reports: best and median of {args.runs} runs, {args.per_day:,} weighings a day")
+    for name, (best, median, rows) in timings.items():
+        print(f"  {name:<36} best {best:8.1f} ms   median {median:8.1f} ms   ({rows} rows)")
+    daily = timings["inventory (a day)"][1]
+    monthly = timings["disposal (month by month)"][1]
+    return (
+        f"daily report {daily:.0f} ms = {DAILY_GOAL_MS / daily:.0f}x under the {DAILY_GOAL_MS} ms "
+        f"goal, monthly disposal {monthly:.0f} ms = {DISPOSAL_GOAL_MS / monthly:.1f}x under the "
+        f"{DISPOSAL_GOAL_MS} ms goal"
+    )
+
+
+RESOURCES = ExitStack()
+_DATABASE: list[Any] = []
+
+
+def _database(args: argparse.Namespace) -> Any:
+    """The shared scratch database with the month loaded (made on first use)."""
+    if not _DATABASE:
+        from benchmarks.station_reports import prepare
+
+        _DATABASE.append(RESOURCES.enter_context(prepare(args.per_day)))
+    return _DATABASE[0]
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "parsers": section_parsers,
+    "record": section_record,
+    "reports": section_reports,
+}
 
 
 def main() -> None:
@@ -133,12 +203,16 @@ def main() -> None:
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated")
     parser.add_argument("--frames", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--per-day", type=int, default=2000, help="weighings a day, 30 days")
+    parser.add_argument("--records", type=int, default=300, help="receipts timed in `record`")
+    parser.add_argument("--runs", type=int, default=10, help="runs of each report")
     args = parser.parse_args()
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s) {unknown}; known: {list(SECTIONS)}")
-    headlines = [SECTIONS[name](args) for name in chosen]
+    with RESOURCES:
+        headlines = [SECTIONS[name](args) for name in chosen]
     print("headline: " + "; ".join(headlines))
 
 

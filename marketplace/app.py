@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.trading import trade_views, trades_api
     from marketplace.trading import views as trading_views
     from station import api as station_api
+    from station import report_views as station_report_views
     from station import views as station_views
 
     app.register_blueprint(auth_views.bp)
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_views.bp)
     app.register_blueprint(webhook_views.bp)
     app.register_blueprint(station_views.bp)
+    app.register_blueprint(station_report_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,

@@ -934,3 +934,47 @@ EN.update({k: v for k, v in _PASSPORT.items() if k not in EN})
 from translations_en_station_pages import STATION_PAGES as _STATION_PAGES  # noqa: E402
 
 EN.update({k: v for k, v in _STATION_PAGES.items() if k not in EN})
+# Station reports (单日库存结余表, 过程记录表, 再生资源处置报表) and the stock ledger.
+EN.update(
+    {
+        "单日库存结余表": "Daily inventory balance",
+        "过程记录表": "Process records",
+        "再生资源处置报表": "Recycled-resource disposal report",
+        "记录超过 %(n)s 条，请按日期或环节筛选后导出": "More than %(n)s records: filter by day or stage before exporting",
+        "结束日期不能早于开始日期": "The end date cannot be before the start date",
+        "报表期间最长 366 天": "A report covers at most 366 days",
+        "送料": "Delivery",
+        "收料": "Receiving",
+        "分拣": "Sorting",
+        "入库": "Warehouse-in",
+        "出库": "Warehouse-out",
+        "（合计）": " (total)",
+        "正常": "Normal",
+        "无定额": "No standard",
+        "请指定回收站": "Name the station",
+        "回收站不存在": "No such station",
+        "页码须为正整数": "The page must be a positive integer",
+        "每页条数须在 1 到 200 之间": "Rows per page must be between 1 and 200",
+        "包不在任何库位": "The package is not at any location",
+        "盘点调整必须说明原因": "A stock-take adjustment needs a reason",
+        "盘点重量不能为负": "The counted weight cannot be negative",
+        "盘点重量与账面相同，无需调整": "The counted weight equals the book weight: nothing to adjust",
+        "导出 Excel": "Export Excel",
+        "回收站编号": "Station id",
+        "开始日期": "From",
+        "结束日期": "To",
+        "汇总期间": "Group by",
+        "按日": "Day",
+        "按周": "Week",
+        "按月": "Month",
+        "查询": "Show",
+        "回收率 = 回收利用量 ÷ 收料量；损耗量 = 收料量 − 回收利用量（含未称重的损耗）。": "Recovery rate = recovered ÷ received; loss = received − recovered (including loss that was never weighed).",
+        "日期": "Date",
+        "期初结存 + 本日入库 − 本日出库 ± 盘盈盘亏 = 期末结存；账面结存取自在库包件，差额须为零。": "Opening + in − out ± stock-take adjustments = closing; the book stock is the packages in stock, and the difference must be zero.",
+        "核对为零": "Balances to zero",
+        "核对不平": "Does not balance",
+        "差额合计（千克）": "Total difference (kg)",
+        "环节": "Stage",
+        "共 %(n)s 条记录，第 %(page)s / %(pages)s 页": "%(n)s records, page %(page)s of %(pages)s",
+    }
+)

@@ -13,7 +13,7 @@
 
 Plain frozen rows in, so the benchmark and the tests need no database. CSV is UTF-8 with a BOM
 and CRLF; XLSX keeps numbers as numbers; text a spreadsheet would run as a formula gets a
-leading apostrophe (as marketplace/lots/tabular.py does — a candidate to move to core).
+leading apostrophe (`core.tabular.safe_cell`, which the lots export uses too).
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.tabular import safe_cell
 from station.quota import Check, Result
 from station.tolerance import N_
 
 ZERO = Decimal(0)
 RATE = Decimal("0.0001")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 YES, NO = N_("是"), N_("否")
 
 
@@ -307,6 +307,7 @@ class Flow:
     output: str | None = None  # for sorted, baled and shipped: what the material became
     loss: bool = False  # a sorted output that is loss (disposed of, not recovered)
     result: Result | None = None  # the quota result of the weighing behind the flow
+    count: int = 1  # weighings the flow stands for (the database sums alike ones in SQL)
 
 
 @dataclass(frozen=True)
@@ -366,9 +367,9 @@ def disposal_report(
                 if not flow.loss:
                     recovered += flow.kg
             if flow.result is not None:
-                weighed += 1
+                weighed += flow.count
                 if flow.result in counts:
-                    counts[flow.result] += 1
+                    counts[flow.result] += flow.count
         received = sums[FlowKind.RECEIVED]
         rate = None if received == 0 else (recovered / received).quantize(RATE, ROUND_HALF_UP)
         rows.append(
@@ -416,8 +417,8 @@ DISPOSAL_COLUMNS = (
 
 
 def safe_text(value: str) -> str:
-    """Neutralise text a spreadsheet would execute (CSV/formula injection)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """Neutralise text a spreadsheet would execute (CSV/formula injection; `core.tabular`)."""
+    return str(safe_cell(value))
 
 
 def _value(row: Any, column: Column, tz: ZoneInfo, translate: Callable[[str], str]) -> Any:

@@ -23,6 +23,7 @@ from core.auth import Actor
 from core.db import db
 from core.errors import DomainError, Invalid
 from core.models import Site
+from core.tabular import safe_cell
 from core.time import utcnow
 from marketplace.lots import forms, services
 from marketplace.lots.models import Lot, LotVersion
@@ -68,7 +69,6 @@ EXAMPLE = {
     "contamination_pct": "1.0",
 }
 MAX_ROWS = 5000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -199,13 +199,6 @@ def _first(messages: Any) -> str:
     return str(messages)
 
 
-def _safe(value: Any) -> Any:
-    """Neutralise text a spreadsheet would execute (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def export_rows(org_id: int) -> Iterable[dict[str, Any]]:
     """The organisation's lots in the import columns (current versions)."""
     stmt = (
@@ -229,7 +222,7 @@ def write_csv(rows: Iterable[dict[str, Any]]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _safe(v) for k, v in row.items()})
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -239,7 +232,7 @@ def write_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
     sheet.title = "lots"
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append([_safe(row.get(c, "")) for c in COLUMNS])
+        sheet.append([safe_cell(row.get(c, "")) for c in COLUMNS])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -12,6 +12,7 @@ from marketplace.lots.store import evidence_store
 from marketplace.seed import services
 from marketplace.seed.history import seed_history
 from marketplace.seed.market import seed_market
+from marketplace.seed.station import seed_station
 from marketplace.seed.tenders import seed_tenders
 
 seed_cli = AppGroup("seed", help="初始化数据 / Seed data.")
@@ -33,7 +34,8 @@ def reference() -> None:
 @click.option(
     "--market/--no-market",
     default=True,
-    help="also list demo lots with evidence, service requests, and 90 days of trading",
+    help="also list demo lots with evidence, service requests, 90 days of trading and 30 days "
+    "of the demo station",
 )
 def demo(market: bool) -> None:
     """Build the demo cluster in Dongguan with one user per role, and its market (idempotent)."""
@@ -42,6 +44,7 @@ def demo(market: bool) -> None:
         lots = seed_market(evidence_store(), now=utcnow()) if market else 0
         tenders = seed_tenders(now=utcnow()) if market else 0
         history = seed_history(evidence_store(), now=utcnow()) if market else 0
+        station = seed_station(now=utcnow()) if market else 0
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
@@ -52,6 +55,8 @@ def demo(market: bool) -> None:
         click.echo(f"demo service requests: {tenders}")
     if history:
         click.echo(f"demo trading history (90 days): {history} trades")
+    if station:
+        click.echo(f"demo station (30 days): {station} weighings")
     if not counts:
         click.echo("demo cluster already present; nothing to do")
         return

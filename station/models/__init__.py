@@ -25,6 +25,7 @@ from station.models.flow import (
     delivery_records,
 )
 from station.models.outbound import OutboundLoad, OutboundPlan
+from station.models.stock import StockMove
 
 __all__ = [
     "Alert",
@@ -44,6 +45,7 @@ __all__ = [
     "ScaleProtocol",
     "Stage",
     "StandardTare",
+    "StockMove",
     "TareKind",
     "TolerancePolicy",
     "Weighing",

@@ -138,7 +138,10 @@ class PackageLink(db.Model):
     __tablename__ = "station_package_links"
 
     parent_id: Mapped[int] = mapped_column(sa.ForeignKey("station_packages.id"), primary_key=True)
-    child_id: Mapped[int] = mapped_column(sa.ForeignKey("station_packages.id"), primary_key=True)
+    # indexed: the reports walk lineage from a child back to what it came from
+    child_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("station_packages.id"), primary_key=True, index=True
+    )
     grams: Mapped[int] = mapped_column(sa.BigInteger)
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ from core.enums import OrgKind
 from core.errors import Conflict, Invalid, NotFound
 from station import hooks, quota, tolerance
 from station.models import OutboundLoad, OutboundPlan, PackageState, Stage, Weighing
+from station.services import stock
 from station.services.common import category, grams, kg, organization, package_by_label, writer
 from station.services.weigh import (
     Gross,
@@ -196,6 +197,7 @@ def load(
     funds.pay(plan.buyer_id, sid, value, f"outbound:{plan.number}")
     plan.reserved_fen -= value
     for package in bales:
+        stock.shipped(package, at=now, weighing_id=weighing.id, operator_id=weighing.operator_id)
         package.state, package.remaining_g, package.location_id = PackageState.SHIPPED, 0, None
     db.session.add(
         OutboundLoad(

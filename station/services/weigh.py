@@ -271,7 +271,9 @@ def record(
         Deduction(kind=d.kind.value, grams=grams(d.kg, "deductions.kg"), reason=d.reason)
         for d in checked_deductions
     ]
-    grade = rules.grade(result, manual=gross.manual) if checked or gross.manual else None
+    # A stage total is computed, not typed in: it is no manual entry and raises no tier for it.
+    typed = gross.manual and not total
+    grade = rules.grade(result, manual=typed) if checked or typed else None
     repeat = _repeats(row, grade, subject, now) if grade is not None else None
     row.tier = repeat.tier if repeat is not None else 0
     db.session.add(row)

@@ -292,3 +292,72 @@ def test_ninety_days_of_trading_history(app, demo, tmp_path) -> None:
     balances[ledger.EXTERNAL] = external
     ledger.check_invariants(balances, -external, 0)
     assert seed_history(LocalFolderStore(tmp_path / "evidence"), now=now) == 0
+
+
+def test_thirty_days_of_the_demo_station(app, demo) -> None:
+    """The demo station ran 30 days through the services: every stage, weekly loads paid
+    from escrow, the anomalies the seed plants, and alerts in different states."""
+    import time
+    from zoneinfo import ZoneInfo
+
+    from core.time import utcnow
+    from marketplace.seed.station import seed_station
+    from station.models import Alert, OutboundLoad, StockMove, Weighing
+    from station.models.flow import Stage
+
+    now = utcnow()
+    started = time.perf_counter()
+    made = seed_station(now=now)
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+    assert elapsed < 20, elapsed
+    assert made > 500
+    assert seed_station(now=now) == 0  # once only
+    days = {
+        w.created_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+        for w in db.session.scalars(sa.select(Weighing))
+    }
+    assert len(days) == 30
+    stages = set(db.session.scalars(sa.select(Weighing.stage).distinct()))
+    assert stages == set(Stage)
+    anomalies = db.session.scalars(
+        sa.select(Weighing).where(Weighing.result == "anomaly", Weighing.stage == Stage.RECEIVE)
+    ).all()
+    assert {w.sign for w in anomalies} == {"shortfall", "excess"}
+    assert db.session.scalar(sa.select(sa.func.count()).where(Weighing.manual, ~Weighing.total))
+    assert db.session.scalar(sa.select(sa.func.count()).where(Weighing.replaces_id.is_not(None)))
+    measured = [
+        w
+        for w in db.session.scalars(sa.select(Weighing).where(Weighing.stage == Stage.RECEIVE))
+        if any(t["ref"] == "粤S66629" for t in w.tares)
+    ]
+    assert measured  # the truck whose standard tare expired was weighed with a measured tare
+    states = set(db.session.scalars(sa.select(Alert.state).distinct()))
+    assert {"open", "acknowledged", "filed", "resolved", "escalated"} <= states
+    repeat = db.session.scalar(sa.select(Alert).where(Alert.reason.like("%repeat%")))
+    assert repeat is not None
+    assert repeat.base_tier == 1
+    assert repeat.tier == 3  # raised to 2 by the repeat rule, escalated to 3 when not handled
+    assert db.session.scalar(sa.select(sa.func.count(OutboundLoad.id))) == 4
+    assert db.session.scalar(sa.select(sa.func.count()).where(StockMove.kind == "adjust")) == 1
+    from core.auth import Actor
+    from core.enums import Role
+    from station import reports as pure
+    from station.services import reports
+
+    station = db.session.scalar(
+        sa.select(Organization).join(User).where(User.username == "demo-station")
+    )
+    reader = Actor(None, station.id, OrgKind.STATION, Role.VIEWER)
+    for day in sorted(days):
+        balance = reports.inventory(reader, day, "Asia/Shanghai")
+        assert pure.residual(balance) == 0, day
+        assert not [row for row in balance if row.flagged], day
+    assert any(
+        row.adjust_kg for day in days for row in reports.inventory(reader, day, "Asia/Shanghai")
+    )
+    disposal = reports.disposal(
+        reader, first=min(days), last=max(days), period=pure.Period.MONTH, tz="Asia/Shanghai"
+    )
+    assert sum(row.anomalies for row in disposal) >= 5
+    assert all(0.9 < row.recovery_rate < 1 for row in disposal if row.received_kg > 5000)
