@@ -78,6 +78,7 @@ MODEL_MODULES = (
     "marketplace.tenders.models",
     "marketplace.notify.models",
     "station.models",
+    "passport.models",
 )
 
 
