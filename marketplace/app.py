@@ -143,6 +143,7 @@ def register_cli(app: Flask) -> None:
     from marketplace.orgs.cli import users_cli
     from marketplace.seed.cli import seed_cli
     from marketplace.trading.cli import trading_cli
+    from passport.cli import passport_cli
     from station.cli import station_cli
 
     app.cli.add_command(seed_cli)
@@ -150,6 +151,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(trading_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(station_cli)
+    app.cli.add_command(passport_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

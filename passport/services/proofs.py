@@ -82,6 +82,14 @@ def make_checkpoint(at: datetime | None = None) -> PassportCheckpoint:
     return row
 
 
+def checkpoint_if_changed(at: datetime | None = None) -> PassportCheckpoint | None:
+    """A new checkpoint when the log grew since the last one (the scheduled job); else None."""
+    row, size = latest_checkpoint(), stored_log().size
+    if size == 0 or (row is not None and row.tree_size == size):
+        return None
+    return make_checkpoint(at)
+
+
 def latest_checkpoint() -> PassportCheckpoint | None:
     return db.session.scalar(
         sa.select(PassportCheckpoint).order_by(PassportCheckpoint.id.desc()).limit(1)

@@ -159,3 +159,26 @@ def test_raw_sql_cannot_update_or_delete_append_only_tables(edge, table) -> None
             conn.rollback()
     with db.engine.connect() as conn:
         assert conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar() > 0
+
+
+def test_cli_verify_checkpoint_export_and_the_scheduled_job(edge, tmp_path) -> None:
+    from marketplace.jobs.runner import SCHEDULE, run_scheduled
+    from passport.models import PassportCheckpoint
+
+    assert "passport.checkpoint" in SCHEDULE
+    run_scheduled("passport.checkpoint")  # an empty log: nothing to sign
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PassportCheckpoint)) == 0
+    replay_world()
+    run_scheduled("passport.checkpoint")
+    run_scheduled("passport.checkpoint")  # nothing new since: no second checkpoint
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PassportCheckpoint)) == 1
+    runner = edge.test_cli_runner()
+    done = runner.invoke(args=["passport", "verify", "HL-BALE"])
+    assert done.exit_code == 0, done.output
+    assert "✓ HL-BALE" in done.output
+    assert runner.invoke(args=["passport", "verify", "HL-NONE"]).exit_code != 0
+    done = runner.invoke(args=["passport", "checkpoint"])
+    assert json.loads(done.output)["body"]["tree_size"] == WORLD.ledger.log.size
+    out = tmp_path / "b.json"
+    assert runner.invoke(args=["passport", "export", "HL-A2", "-o", str(out)]).exit_code == 0
+    assert verify_bundle(json.loads(out.read_text())).ok
