@@ -69,17 +69,26 @@ class PassportEvent(db.Model):
     read_point: Mapped[str | None] = mapped_column(sa.String(300))
     biz_location: Mapped[str | None] = mapped_column(sa.String(300))
     declaration: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    # the capture request that brought it (None for events the platform made itself)
+    # the capture request that brought it (None for events the platform made itself), the
+    # organisation that sent it, and the capture document's @context when it was not ours
     capture_id: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    captured_by: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    context: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class PassportEventEpc(db.Model):
-    """An EPC or EPC class an event names, for the EPC filters of the query interface."""
+    """An EPC or EPC class an event names, for the EPC filters of the query interface.
+
+    ``role``: ``epc`` (epcList, childEPCs), ``io`` (input/output EPC lists), ``parent``
+    (parentID), ``class`` (quantityList, childQuantityList), ``ioclass`` (input/output
+    quantity lists) — what ``MATCH_epc``, ``MATCH_anyEPC``, ``MATCH_epcClass`` … distinguish.
+    """
 
     __tablename__ = "passport_event_epcs"
 
     event_pk: Mapped[int] = mapped_column(sa.ForeignKey("passport_events.id"), primary_key=True)
     epc: Mapped[str] = mapped_column(sa.String(300), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
 
 
 class PassportChainEntry(db.Model):

@@ -2,7 +2,7 @@
 
 Revision ID: 0013
 Revises: 0010
-Create Date: 2026-12-01 22:15:43.055378
+Create Date: 2026-12-01 22:19:47.739333
 
 """
 from alembic import op
@@ -33,30 +33,6 @@ def upgrade():
     with op.batch_alter_table('passport_checkpoints', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_passport_checkpoints_tree_size'), ['tree_size'], unique=False)
 
-    op.create_table('passport_events',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('replay_key', sa.String(length=300), nullable=False),
-    sa.Column('event_id', sa.String(length=300), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.Column('canonical', sa.Text(), nullable=False),
-    sa.Column('type', sa.String(length=40), nullable=False),
-    sa.Column('event_time', core.db.UTCDateTime(), nullable=False),
-    sa.Column('record_time', core.db.UTCDateTime(), nullable=False),
-    sa.Column('biz_step', sa.String(length=300), nullable=True),
-    sa.Column('disposition', sa.String(length=300), nullable=True),
-    sa.Column('read_point', sa.String(length=300), nullable=True),
-    sa.Column('biz_location', sa.String(length=300), nullable=True),
-    sa.Column('declaration', sa.Boolean(), nullable=False),
-    sa.Column('capture_id', sa.String(length=40), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_passport_events')),
-    sa.UniqueConstraint('hash', name=op.f('uq_passport_events_hash')),
-    sa.UniqueConstraint('replay_key', name=op.f('uq_passport_events_replay_key'))
-    )
-    with op.batch_alter_table('passport_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_passport_events_capture_id'), ['capture_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_passport_events_event_id'), ['event_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_passport_events_event_time'), ['event_time'], unique=False)
-
     op.create_table('passport_log_nodes',
     sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
     sa.Column('index', sa.BigInteger(), autoincrement=False, nullable=False),
@@ -81,6 +57,41 @@ def upgrade():
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_passport_maintenance'))
     )
+    op.create_table('passport_checkpoint_heads',
+    sa.Column('checkpoint_id', sa.Integer(), nullable=False),
+    sa.Column('lot', sa.String(length=40), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('head', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['checkpoint_id'], ['passport_checkpoints.id'], name=op.f('fk_passport_checkpoint_heads_checkpoint_id_passport_checkpoints')),
+    sa.PrimaryKeyConstraint('checkpoint_id', 'lot', name=op.f('pk_passport_checkpoint_heads'))
+    )
+    op.create_table('passport_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('replay_key', sa.String(length=300), nullable=False),
+    sa.Column('event_id', sa.String(length=300), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('canonical', sa.Text(), nullable=False),
+    sa.Column('type', sa.String(length=40), nullable=False),
+    sa.Column('event_time', core.db.UTCDateTime(), nullable=False),
+    sa.Column('record_time', core.db.UTCDateTime(), nullable=False),
+    sa.Column('biz_step', sa.String(length=300), nullable=True),
+    sa.Column('disposition', sa.String(length=300), nullable=True),
+    sa.Column('read_point', sa.String(length=300), nullable=True),
+    sa.Column('biz_location', sa.String(length=300), nullable=True),
+    sa.Column('declaration', sa.Boolean(), nullable=False),
+    sa.Column('capture_id', sa.String(length=40), nullable=True),
+    sa.Column('captured_by', sa.Integer(), nullable=True),
+    sa.Column('context', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['captured_by'], ['organizations.id'], name=op.f('fk_passport_events_captured_by_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_passport_events')),
+    sa.UniqueConstraint('hash', name=op.f('uq_passport_events_hash')),
+    sa.UniqueConstraint('replay_key', name=op.f('uq_passport_events_replay_key'))
+    )
+    with op.batch_alter_table('passport_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_passport_events_capture_id'), ['capture_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_passport_events_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_passport_events_event_time'), ['event_time'], unique=False)
+
     op.create_table('passport_chain_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lot', sa.String(length=40), nullable=False),
@@ -98,14 +109,6 @@ def upgrade():
     with op.batch_alter_table('passport_chain_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_passport_chain_entries_event_pk'), ['event_pk'], unique=False)
 
-    op.create_table('passport_checkpoint_heads',
-    sa.Column('checkpoint_id', sa.Integer(), nullable=False),
-    sa.Column('lot', sa.String(length=40), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('head', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['checkpoint_id'], ['passport_checkpoints.id'], name=op.f('fk_passport_checkpoint_heads_checkpoint_id_passport_checkpoints')),
-    sa.PrimaryKeyConstraint('checkpoint_id', 'lot', name=op.f('pk_passport_checkpoint_heads'))
-    )
     op.create_table('passport_error_declarations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_pk', sa.Integer(), nullable=False),
@@ -121,8 +124,9 @@ def upgrade():
     op.create_table('passport_event_epcs',
     sa.Column('event_pk', sa.Integer(), nullable=False),
     sa.Column('epc', sa.String(length=300), nullable=False),
+    sa.Column('role', sa.String(length=8), nullable=False),
     sa.ForeignKeyConstraint(['event_pk'], ['passport_events.id'], name=op.f('fk_passport_event_epcs_event_pk_passport_events')),
-    sa.PrimaryKeyConstraint('event_pk', 'epc', name=op.f('pk_passport_event_epcs'))
+    sa.PrimaryKeyConstraint('event_pk', 'epc', 'role', name=op.f('pk_passport_event_epcs'))
     )
     with op.batch_alter_table('passport_event_epcs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_passport_event_epcs_epc'), ['epc'], unique=False)
@@ -141,23 +145,23 @@ def downgrade():
 
     op.drop_table('passport_event_epcs')
     op.drop_table('passport_error_declarations')
-    op.drop_table('passport_checkpoint_heads')
     with op.batch_alter_table('passport_chain_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_passport_chain_entries_event_pk'))
 
     op.drop_table('passport_chain_entries')
-    op.drop_table('passport_maintenance')
-    with op.batch_alter_table('passport_lots', schema=None) as batch_op:
-        batch_op.drop_index('ix_passport_lots_gtin_lot')
-
-    op.drop_table('passport_lots')
-    op.drop_table('passport_log_nodes')
     with op.batch_alter_table('passport_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_passport_events_event_time'))
         batch_op.drop_index(batch_op.f('ix_passport_events_event_id'))
         batch_op.drop_index(batch_op.f('ix_passport_events_capture_id'))
 
     op.drop_table('passport_events')
+    op.drop_table('passport_checkpoint_heads')
+    op.drop_table('passport_maintenance')
+    with op.batch_alter_table('passport_lots', schema=None) as batch_op:
+        batch_op.drop_index('ix_passport_lots_gtin_lot')
+
+    op.drop_table('passport_lots')
+    op.drop_table('passport_log_nodes')
     with op.batch_alter_table('passport_checkpoints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_passport_checkpoints_tree_size'))
 

@@ -83,18 +83,32 @@ def register_lot(
     return row
 
 
-def epcs_of(event: Mapping[str, Any]) -> list[str]:
-    """Every EPC and EPC class an event names (instance lists, then quantity lists), once each."""
-    found: list[str] = []
-    for key in (*EPC_LISTS, "parentID"):
-        value = event.get(key)
-        for item in value if isinstance(value, list) else [value] if value else []:
-            if isinstance(item, str) and item not in found:
-                found.append(item)
-    for uri in epcis.classes(event):
-        if uri not in found:
-            found.append(uri)
+ROLES = (
+    ("epc", ("epcList", "childEPCs")),
+    ("io", ("inputEPCList", "outputEPCList")),
+    ("parent", ("parentID",)),
+    ("class", ("quantityList", "childQuantityList")),
+    ("ioclass", ("inputQuantityList", "outputQuantityList")),
+)
+
+
+def epc_roles(event: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(EPC or class, role) for everything an event names (roles: ``PassportEventEpc``)."""
+    found: list[tuple[str, str]] = []
+    for role, keys in ROLES:
+        for key in keys:
+            value = event.get(key)
+            for item in value if isinstance(value, list) else [value] if value else []:
+                if isinstance(item, Mapping):
+                    item = item.get("epcClass")
+                if isinstance(item, str) and (item, role) not in found:
+                    found.append((item, role))
     return found
+
+
+def epcs_of(event: Mapping[str, Any]) -> list[str]:
+    """Every EPC and EPC class an event names, once each, in the order of ``ROLES``."""
+    return list(dict.fromkeys(epc for epc, _role in epc_roles(event)))
 
 
 def our_lots(event: Mapping[str, Any]) -> list[str]:
@@ -154,10 +168,25 @@ def _time(value: object, field: str) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _text(value: object) -> str | None:
+CBV_PREFIXES = (
+    "https://ref.gs1.org/cbv/BizStep-",
+    "https://ref.gs1.org/cbv/Disp-",
+    "urn:epcglobal:cbv:bizstep:",
+    "urn:epcglobal:cbv:disp:",
+)
+
+
+def cbv_word(value: object) -> str | None:
+    """A CBV value in its bare 2.0 JSON form (``shipping``), whichever way it was written."""
     if isinstance(value, Mapping):
         value = value.get("id")
-    return str(value)[:300] if value else None
+    if not value:
+        return None
+    text = str(value)
+    for prefix in CBV_PREFIXES:
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text[:300]
 
 
 def check_event(event: object) -> Mapping[str, Any]:
@@ -184,6 +213,8 @@ def record(
     *,
     lots: Sequence[str] | None = None,
     capture_id: str | None = None,
+    captured_by: int | None = None,
+    context: str | None = None,
     tolerance: Tolerance | None = None,
     at: datetime | None = None,
 ) -> Recorded:
@@ -211,7 +242,7 @@ def record(
             raise NotFound("未知批次：%(lot)s", {"lot": unknown[0]}, lot=unknown[0])
         for lot in unknown:  # a sorting split or a bale brings its outputs into being
             known[lot] = register_lot(lot, at=at)
-    original = _declared(event) if declaration else None
+    original = _declared(event, foreign=capture_id is not None) if declaration else None
     now = at or utcnow()
     text = canonical(event).decode("utf-8")
     digest = sha256_hex(text.encode("utf-8"))
@@ -225,16 +256,18 @@ def record(
         type=str(event.get("type")),
         event_time=_time(event.get("eventTime"), "event.eventTime"),
         record_time=now,
-        biz_step=_text(event.get("bizStep")),
-        disposition=_text(event.get("disposition")),
-        read_point=_text(event.get("readPoint")),
-        biz_location=_text(event.get("bizLocation")),
+        biz_step=cbv_word(event.get("bizStep")),
+        disposition=cbv_word(event.get("disposition")),
+        read_point=cbv_word(event.get("readPoint")),
+        biz_location=cbv_word(event.get("bizLocation")),
         declaration=declaration,
         capture_id=capture_id,
+        captured_by=captured_by,
+        context=context,
     )
     db.session.add(row)
     db.session.flush()
-    epcs = [{"event_pk": row.id, "epc": epc[:300]} for epc in dict.fromkeys(epcs_of(event))]
+    epcs = [{"event_pk": row.id, "epc": epc[:300], "role": r} for epc, r in epc_roles(event)]
     if epcs:
         db.session.execute(PassportEventEpc.__table__.insert(), epcs)
     log = MerkleLog(DbNodeStore())
@@ -265,7 +298,7 @@ def record(
             PassportErrorDeclaration(
                 event_pk=original.id,
                 declaration_pk=row.id,
-                reason=_text(info.get("reason")) or "",
+                reason=cbv_word(info.get("reason")) or "",
                 corrective_ids=json.dumps(info.get("correctiveEventIDs") or []),
                 declared_at=_time(info.get("declarationTime"), "errorDeclaration"),
             )
@@ -288,12 +321,18 @@ def _outputs(event: Mapping[str, Any]) -> set[str]:
     return found
 
 
-def _declared(event: Mapping[str, Any]) -> PassportEvent:
-    """The stored event an error declaration declares (same ``eventID``, same content)."""
+def _declared(event: Mapping[str, Any], *, foreign: bool = False) -> PassportEvent | None:
+    """The stored event an error declaration declares (same ``eventID``, same content).
+
+    A captured declaration (`foreign`) may declare an event another repository holds: it is
+    stored as it came, without a declaration row.
+    """
     original = db.session.scalar(
         sa.select(PassportEvent).where(PassportEvent.replay_key == event["eventID"])
     )
     if original is None:
+        if foreign:
+            return None
         raise NotFound("被声明有误的事件不存在", {"eventID": "unknown"})
     stripped = {k: v for k, v in event.items() if k != "errorDeclaration"}
     if canonical(stripped).decode("utf-8") != original.canonical:
