@@ -160,7 +160,7 @@ def check_balance(event: Mapping[str, Any], tolerance: Tolerance | None = None) 
         check_mass_balance(masses["inputQuantityList"], masses["outputQuantityList"], tolerance)
 
 
-def _time(value: object, field: str) -> datetime:
+def parse_time(value: object, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError as error:
@@ -221,13 +221,18 @@ def record(
     """Append `event` to every chain it names (or `lots`), in the caller's transaction."""
     check_event(event)
     declaration = "errorDeclaration" in event
-    key = ("decl:" if declaration else "") + event["eventID"]
+    key = event["eventID"]
     names = list(lots) if lots is not None else our_lots(event)
     if not names:
         raise Invalid("事件没有指向本平台的任何批次", {"event": "names no lot"})
     check_balance(event, tolerance)
     lock()
-    if db.session.scalar(sa.select(PassportEvent.id).where(PassportEvent.replay_key == key)):
+    text = canonical(event).decode("utf-8")
+    digest = sha256_hex(text.encode("utf-8"))
+    if declaration:  # a declaration repeats the declared event's ID: keyed by its content
+        key = "decl:" + digest
+    clash = sa.or_(PassportEvent.replay_key == key, PassportEvent.hash == digest)
+    if db.session.scalar(sa.select(PassportEvent.id).where(clash).limit(1)):
         raise Conflict("事件编号已存在（重复提交）", {"eventID": "replayed"})
     known = {
         row.lot: row
@@ -244,17 +249,13 @@ def record(
             known[lot] = register_lot(lot, at=at)
     original = _declared(event, foreign=capture_id is not None) if declaration else None
     now = at or utcnow()
-    text = canonical(event).decode("utf-8")
-    digest = sha256_hex(text.encode("utf-8"))
-    if db.session.scalar(sa.select(PassportEvent.id).where(PassportEvent.hash == digest)):
-        raise Conflict("同样的事件已经记录过", {"eventID": "replayed"})
     row = PassportEvent(
         replay_key=key,
         event_id=event["eventID"],
         hash=digest,
         canonical=text,
         type=str(event.get("type")),
-        event_time=_time(event.get("eventTime"), "event.eventTime"),
+        event_time=parse_time(event.get("eventTime"), "event.eventTime"),
         record_time=now,
         biz_step=cbv_word(event.get("bizStep")),
         disposition=cbv_word(event.get("disposition")),
@@ -300,7 +301,7 @@ def record(
                 declaration_pk=row.id,
                 reason=cbv_word(info.get("reason")) or "",
                 corrective_ids=json.dumps(info.get("correctiveEventIDs") or []),
-                declared_at=_time(info.get("declarationTime"), "errorDeclaration"),
+                declared_at=parse_time(info.get("declarationTime"), "errorDeclaration"),
             )
         )
     db.session.flush()
@@ -334,6 +335,9 @@ def _declared(event: Mapping[str, Any], *, foreign: bool = False) -> PassportEve
         if foreign:
             return None
         raise NotFound("被声明有误的事件不存在", {"eventID": "unknown"})
+    declared = PassportErrorDeclaration.event_pk == original.id
+    if db.session.scalar(sa.select(PassportErrorDeclaration.id).where(declared)):
+        raise Conflict("该事件已被声明有误", {"eventID": "already declared"})
     stripped = {k: v for k, v in event.items() if k != "errorDeclaration"}
     if canonical(stripped).decode("utf-8") != original.canonical:
         raise Invalid("错误声明必须原样重复被声明的事件", {"errorDeclaration": "event differs"})
