@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import hashlib
 import json
 import uuid
 from collections.abc import Mapping
@@ -39,6 +38,7 @@ from core.db import db
 from core.errors import Invalid, NotFound
 from core.time import utcnow
 from passport.epcis import CONTEXT, event_time
+from passport.epcs import capture_chain, epcs_of
 from passport.models import PassportEvent, PassportEventEpc
 from passport.services import store
 from passport.validate import check_document, load_json, validator
@@ -59,11 +59,6 @@ def extra_schemas() -> tuple[tuple[str, jsonschema.Draft7Validator], ...]:
     if isinstance(configured, str):
         configured = [p for p in configured.split(":") if p]
     return _extra(tuple(str(p) for p in configured))
-
-
-def capture_chain(epc: str) -> str:
-    """The capture chain's ID of a foreign EPC (see the module docstring)."""
-    return "EPC-" + hashlib.sha256(epc.encode("utf-8")).hexdigest()[:32].upper()
 
 
 def _own_context(context: object) -> str | None:
@@ -116,7 +111,7 @@ def capture(
         try:
             lots = store.our_lots(event)
             if not lots:
-                lots = [capture_chain(epc) for epc in store.epcs_of(event)]
+                lots = [capture_chain(epc) for epc in epcs_of(event)]
                 if not lots:
                     raise Invalid("事件没有任何 EPC", {"event": "names no EPC"})
                 for lot in lots:

@@ -34,6 +34,7 @@ from core.time import utcnow
 from passport import epcis, ids
 from passport.canonical import ZERO_HASH, canonical, sha256_hex
 from passport.chain import ChainEntry, entry_hash
+from passport.epcs import epc_roles, epcs_of
 from passport.lineage import Tolerance, check_mass_balance
 from passport.merkle import MerkleLog, leaf_hash
 from passport.models import (
@@ -81,34 +82,6 @@ def register_lot(
         db.session.add(row)
         db.session.flush()
     return row
-
-
-ROLES = (
-    ("epc", ("epcList", "childEPCs")),
-    ("io", ("inputEPCList", "outputEPCList")),
-    ("parent", ("parentID",)),
-    ("class", ("quantityList", "childQuantityList")),
-    ("ioclass", ("inputQuantityList", "outputQuantityList")),
-)
-
-
-def epc_roles(event: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(EPC or class, role) for everything an event names (roles: ``PassportEventEpc``)."""
-    found: list[tuple[str, str]] = []
-    for role, keys in ROLES:
-        for key in keys:
-            value = event.get(key)
-            for item in value if isinstance(value, list) else [value] if value else []:
-                if isinstance(item, Mapping):
-                    item = item.get("epcClass")
-                if isinstance(item, str) and (item, role) not in found:
-                    found.append((item, role))
-    return found
-
-
-def epcs_of(event: Mapping[str, Any]) -> list[str]:
-    """Every EPC and EPC class an event names, once each, in the order of ``ROLES``."""
-    return list(dict.fromkeys(epc for epc, _role in epc_roles(event)))
 
 
 def our_lots(event: Mapping[str, Any]) -> list[str]:
