@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.trading import trade_views, trades_api
     from marketplace.trading import views as trading_views
     from passport import epcis_api
+    from passport import views as passport_views
     from station import api as station_api
 
     app.register_blueprint(auth_views.bp)
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_views.bp)
     app.register_blueprint(webhook_views.bp)
     app.register_blueprint(epcis_api.bp)
+    app.register_blueprint(passport_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
