@@ -180,6 +180,12 @@ ENGLISH.update(
 # the database edge (passport/services, the EPCIS interfaces, the scan pages)
 ENGLISH.update(
     {
+        "没有这种标签": "No such label",
+        "这个 GTIN 下没有这个批次": "This lot is not registered under this GTIN",
+        "还没有检查点": "No checkpoint yet",
+        "请上传或粘贴护照文件，或输入批次编号": "Upload or paste a passport file, or enter a lot ID",
+        "文件过大": "The file is too large",
+        "护照文件不是有效的 JSON": "The passport file is not valid JSON",
         "nextPageToken 无效": "Invalid nextPageToken",
         "perPage 应为 1–%(max)s": "perPage must be 1–%(max)s",
         "一次最多提交 %(max)s 个事件": "At most %(max)s events per capture",

@@ -112,11 +112,15 @@ LABELS = {
 }
 
 
-@bp.get("/lot/<lot_id>/<any('qr.png','qr.svg','code39.png','code39.svg','labels.pdf'):kind>")
+@bp.get("/lot/<lot_id>/label/<kind>")
 @access(public=True)
 def label(lot_id: str, kind: str) -> Any:
     """The lot's QR code, Code39 barcode (PNG or SVG) or printable label sheet."""
     lot = _lot(lot_id)
+    if kind not in LABELS:
+        raise NotFound(
+            "没有这种标签", {"kind": "qr.png, qr.svg, code39.png, code39.svg, labels.pdf"}
+        )
     mimetype, render = LABELS[kind]
     response = Response(render(lot), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="{lot}-{kind}"'

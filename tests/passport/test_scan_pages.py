@@ -78,17 +78,18 @@ def test_digital_link_forms_resolve_when_the_check_digit_is_valid(client, world)
 
 
 def test_labels_decode_back_to_the_id_and_the_uri(client, world) -> None:
-    png = client.get("/lot/HL-A2/qr.png")
+    png = client.get("/lot/HL-A2/label/qr.png")
     assert png.mimetype == "image/png"
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)).convert("L"))
     assert [d.text for d in decoded] == [f"https://{HOST}/lot/HL-A2"]
-    bars = client.get("/lot/HL-A2/code39.png")
+    bars = client.get("/lot/HL-A2/label/code39.png")
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(bars.data)).convert("L"))
     assert [d.text for d in decoded] == ["HL-A2"]
-    assert client.get("/lot/HL-A2/qr.svg").mimetype == "image/svg+xml"
-    assert client.get("/lot/HL-A2/code39.svg").data.startswith(b"<?xml")
-    assert client.get("/lot/HL-A2/labels.pdf").data.startswith(b"%PDF")
-    assert client.get("/lot/HL-NOPE/qr.png").status_code == 404
+    assert client.get("/lot/HL-A2/label/qr.svg").mimetype == "image/svg+xml"
+    assert client.get("/lot/HL-A2/label/code39.svg").data.startswith(b"<?xml")
+    assert client.get("/lot/HL-A2/label/labels.pdf").data.startswith(b"%PDF")
+    assert client.get("/lot/HL-NOPE/label/qr.png").status_code == 404
+    assert client.get("/lot/HL-A2/label/qr.gif").status_code == 404
 
 
 def test_bundle_checkpoints_and_the_verify_page(client, world) -> None:
