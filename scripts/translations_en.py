@@ -972,6 +972,8 @@ EN = {
     "护照文件": "Passport file",
     "或粘贴 JSON": "Or paste the JSON",
     "验证": "Verify",
+    "再生利用": "Recycled",
+    "再使用": "Reused",
 }
 
 # The passport package keeps the English of its own messages (its offline verifier runs without

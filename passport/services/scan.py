@@ -17,16 +17,16 @@ import networkx as nx
 from core.errors import Invalid
 from core.time import utcnow
 from passport import ids
-from passport.epcis import document
+from passport.epcis import NAMESPACE, document
 from passport.lineage import Lineage
 from passport.services import proofs, store
 
-# our own bizSteps by their short names (the page's template names every step in Chinese)
-OWN_STEPS = {
-    "https://huanlian.example/voc/bizstep/sorting": "sorting",
-    "https://huanlian.example/voc/bizstep/baling": "baling",
-    "https://huanlian.example/voc/bizstep/trading": "trading",
-}
+
+def short(value: str | None) -> str | None:
+    """A CBV word as is; one of our own URIs (``hl:`` namespace) by its last segment."""
+    if value and value.startswith(NAMESPACE):
+        return value.rsplit("/", 1)[-1]
+    return value
 
 
 @dataclass
@@ -55,6 +55,9 @@ class Graph:
     shares: list[tuple[str, str]] = field(default_factory=list)
 
 
+NODE_WIDTH, COLUMN, ROW = 150, 260, 56  # the lineage graph's layout, in pixels
+
+
 def _lot_of(uri: str) -> str:
     try:
         return ids.parse_uri(uri).lot_id or uri
@@ -80,8 +83,8 @@ def timeline(lot: str, events: Sequence[Mapping[str, Any]]) -> list[Step]:
             Step(
                 time=str(event.get("eventTime")),
                 type=str(event.get("type")),
-                step=OWN_STEPS.get(step, step),
-                disposition=store.cbv_word(event.get("disposition")),
+                step=short(step) or "",
+                disposition=short(store.cbv_word(event.get("disposition"))),
                 mass_kg=_mass(event, lot),
                 location=(event.get("bizLocation") or event.get("readPoint") or {}).get("id"),
                 declared="errorDeclaration" in event,
@@ -137,7 +140,7 @@ def lineage_graph(lot: str) -> Graph:
     for x, column in enumerate(columns):
         for y, name in enumerate(sorted(column)):
             graph.nodes.append(
-                {"id": name, "x": 20 + x * 200, "y": 30 + y * 60, "current": name == lot}
+                {"id": name, "x": 10 + x * COLUMN, "y": 24 + y * ROW, "current": name == lot}
             )
     where = {n["id"]: n for n in graph.nodes}
     for edge in lineage.to_json()["edges"]:
@@ -151,8 +154,8 @@ def lineage_graph(lot: str) -> Graph:
                 "kg": edge["mass_g"] / 1000,
             }
         )
-    graph.width = 20 + len(columns) * 200
-    graph.height = 30 + max(len(c) for c in columns) * 60
+    graph.width = 10 + (len(columns) - 1) * COLUMN + NODE_WIDTH + 10
+    graph.height = max(len(c) for c in columns) * ROW
     if producers:
         shares = lineage.shares(lot, "factory")
         graph.shares = [(str(k), f"{float(v * 100):.1f} %") for k, v in shares.items()]
