@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
 
 from core.db import db, migrate
-from marketplace import access, config, i18n, stations
+from marketplace import access, config, i18n, passports, stations
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import babel, csrf, init_api, login_manager
 from marketplace.schema import refuse_nul_in_url
@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     init_jobs(app)
     init_ticker(app)
     stations.plug_in()
+    passports.plug_in()
     i18n.init_app(app)
 
 
