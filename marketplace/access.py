@@ -60,7 +60,7 @@ def enforce() -> Any:
     if rule.public:
         return None
     if actor is None:
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/epcis/")):
             raise Unauthorized("请先登录或提供访问令牌")
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     target = f"endpoint:{request.endpoint}"

@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
 
 from core.db import db, migrate
-from marketplace import access, config, i18n, stations
+from marketplace import access, config, i18n, passports, stations
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import babel, csrf, init_api, login_manager
 from marketplace.schema import refuse_nul_in_url
@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     init_jobs(app)
     init_ticker(app)
     stations.plug_in()
+    passports.plug_in()
     i18n.init_app(app)
 
 
@@ -78,6 +79,7 @@ MODEL_MODULES = (
     "marketplace.tenders.models",
     "marketplace.notify.models",
     "station.models",
+    "passport.models",
 )
 
 
@@ -107,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.trading import api as trading_api
     from marketplace.trading import trade_views, trades_api
     from marketplace.trading import views as trading_views
+    from passport import epcis_api
+    from passport import views as passport_views
     from station import api as station_api
     from station import report_views as station_report_views
     from station import views as station_views
@@ -123,6 +127,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(webhook_views.bp)
     app.register_blueprint(station_views.bp)
     app.register_blueprint(station_report_views.bp)
+    app.register_blueprint(epcis_api.bp)
+    app.register_blueprint(passport_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -146,6 +152,7 @@ def register_cli(app: Flask) -> None:
     from marketplace.orgs.cli import users_cli
     from marketplace.seed.cli import seed_cli
     from marketplace.trading.cli import trading_cli
+    from passport.cli import passport_cli
     from station.cli import station_cli
 
     app.cli.add_command(seed_cli)
@@ -153,6 +160,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(trading_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(station_cli)
+    app.cli.add_command(passport_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -176,3 +176,40 @@ ENGLISH.update(
         "重量超出范围": "The weight is out of range",
     }
 )
+
+# the database edge (passport/services, the EPCIS interfaces, the scan pages)
+ENGLISH.update(
+    {
+        "没有这种标签": "No such label",
+        "这个 GTIN 下没有这个批次": "This lot is not registered under this GTIN",
+        "还没有检查点": "No checkpoint yet",
+        "请上传或粘贴护照文件，或输入批次编号": "Upload or paste a passport file, or enter a lot ID",
+        "文件过大": "The file is too large",
+        "护照文件不是有效的 JSON": "The passport file is not valid JSON",
+        "nextPageToken 无效": "Invalid nextPageToken",
+        "perPage 应为 1–%(max)s": "perPage must be 1–%(max)s",
+        "一次最多提交 %(max)s 个事件": "At most %(max)s events per capture",
+        "不支持的查询参数：%(name)s": "Unsupported query parameter: %(name)s",
+        "事件不存在": "No such event",
+        "事件中的标识无效：%(reason)s": "An identifier in the event is invalid: %(reason)s",
+        "事件必须是 JSON 对象": "An event must be a JSON object",
+        "事件没有任何 EPC": "The event names no EPC",
+        "事件没有指向本平台的任何批次": "The event names no lot of this platform",
+        "事件缺少 eventID": "The event has no eventID",
+        "数量无效": "Invalid quantity",
+        "文档没有事件": "The document holds no events",
+        "时间格式无效": "Invalid time format",
+        "未知批次：%(lot)s": "Unknown lot: %(lot)s",
+        "未知的事件类型": "Unknown event type",
+        "查询参数无效：%(name)s": "Invalid query parameter: %(name)s",
+        "没有登记这个 SSCC 的批次": "No lot is registered under this SSCC",
+        "没有这个大小的已发布检查点": "No published checkpoint of this size",
+        "没有这个批次的护照": "No passport for this lot",
+        "没有这个采集任务": "No such capture job",
+        "被声明有误的事件不存在": "The event declared in error does not exist",
+        "请求体不是 JSON": "The request body is not JSON",
+        "这个批次还没有任何事件": "This lot has no events yet",
+        "错误声明必须原样重复被声明的事件": "An error declaration must repeat the declared event unchanged",
+        "需要 EPCISDocument": "An EPCISDocument is required",
+    }
+)

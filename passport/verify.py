@@ -37,6 +37,7 @@ from passport import problems as P
 from passport.bundle import FORMAT
 from passport.chain import ChainEntry, event_hash, verify_chain
 from passport.epcis import CONTEXT, EVENT_ID_PREFIX, EVENT_ID_SUFFIX, classes, event_id
+from passport.epcs import capture_chain, epcs_of
 from passport.ids import MalformedIdentifier, parse_uri, validate_id
 from passport.lineage import DEFAULT_TOLERANCE, Tolerance
 from passport.merkle import HeadProof, leaf_hash, verify_consistency, verify_head, verify_inclusion
@@ -90,7 +91,8 @@ def _hexes(values: object) -> list[bytes] | None:
 
 
 def _lot_ids(event: Mapping[str, Any]) -> set[str]:
-    found = set()
+    """The lots an event is about: lot URIs it names, and the capture chains of its EPCs."""
+    found = {capture_chain(epc) for epc in epcs_of(event)}
     for uri in classes(event):
         try:
             lot = parse_uri(uri).lot_id

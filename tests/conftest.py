@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from core.db import db
 from marketplace import create_app
+from passport.triggers import wipe as wipe_passport
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get(
@@ -124,6 +125,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         yield app
         db.session.remove()
         with db.engine.begin() as conn:
+            wipe_passport(conn)  # the append-only tables refuse DELETE without the switch
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()

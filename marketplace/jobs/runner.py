@@ -24,12 +24,14 @@ JOB_MODULES = (
     "marketplace.notify.jobs",
     "marketplace.trading.jobs",
     "station.jobs",
+    "passport.jobs",
 )
 SCHEDULE: dict[str, float] = {
     "trading.close_due": 60.0,
     "trading.settle_due": 300.0,
     "notify.deliver_due": 30.0,
     "station.escalate_due": 60.0,
+    "passport.checkpoint": 3600.0,
 }
 
 

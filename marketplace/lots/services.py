@@ -22,6 +22,7 @@ from core.errors import Conflict, Invalid, NotFound
 from core.models import Site
 from core.storage import BlobStore
 from core.units import tonnes_to_grams, yuan_to_fen
+from marketplace import passports
 from marketplace.lots import evidence as uploads
 from marketplace.lots.models import (
     EDITABLE,
@@ -259,6 +260,7 @@ def publish_lot(actor: Actor, lot_id: int, *, now: datetime) -> Lot:
     if lot.dql < 1:
         raise Invalid("档案未达到 DQL 1，不能发布", {"dql": "needs level 1"})
     lot.status, lot.listed_at = LotStatus.LISTED, now
+    passports.listed(lot, now)
     return lot
 
 

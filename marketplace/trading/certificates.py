@@ -27,6 +27,7 @@ from core.db import db
 from core.errors import Forbidden, Invalid, NotFound
 from core.models import Organization
 from core.time import to_local
+from marketplace import passports
 from marketplace.lots.models import Evidence, Lot, LotVersion
 from marketplace.trading import announce
 from marketplace.trading.models import Certificate, Dispute, DisputeEvidence, Trade, TradeStatus
@@ -54,6 +55,7 @@ def close(
         raise Forbidden("只有买方可以确认最终用途")
     advance(trade, TradeStatus.CLOSED)
     trade.end_use_kind, trade.end_use, trade.closed_at = kind.value, description, now
+    passports.closed(trade, now)
     return issue(trade, now=now, tz=tz)
 
 

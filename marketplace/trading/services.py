@@ -21,6 +21,7 @@ from core.enums import OrgKind
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.models import Organization, Site
 from core.units import yuan_to_fen
+from marketplace import passports
 from marketplace.lots import services as lots
 from marketplace.lots.models import Lot, LotStatus
 from marketplace.profiles.models import RecyclerProfile
@@ -257,6 +258,7 @@ def _award(lot: Lot, winning: Bid, price_fen: int, *, now: datetime) -> Trade:
     )
     db.session.add(trade)
     db.session.flush()
+    passports.awarded(trade, lot, now)
     announce.awarded(trade, lot, now)
     audit.record(
         "trade.awarded",

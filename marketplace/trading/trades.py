@@ -28,6 +28,7 @@ from core import audit, auth
 from core.auth import Actor
 from core.db import db
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from marketplace import passports
 from marketplace.lots.models import Lot, LotStatus
 from marketplace.trading import announce, escrow, ledger, lifecycle
 from marketplace.trading.models import Sale, Trade, TradeStatus
@@ -107,6 +108,7 @@ def schedule_pickup(actor: Actor, trade_id: int, *, now: datetime) -> Trade:
 def confirm_pickup(actor: Actor, trade_id: int, *, now: datetime) -> Trade:
     trade = lock_trade(actor, trade_id)
     advance(trade, TradeStatus.PICKED_UP)
+    passports.picked_up(trade, now)
     return trade
 
 
@@ -130,6 +132,7 @@ def confirm_delivery(
     trade.measured_moisture_pct = measured_moisture
     trade.contract_moisture_pct = contract_moisture
     trade.delivered_at, trade.dispute_until = now, now + window
+    passports.delivered(trade, now)
     return trade
 
 

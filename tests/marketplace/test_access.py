@@ -242,6 +242,19 @@ EXPECTED: dict[str, object] = {
     "webhooks.rotate": MANAGERS,
     "webhooks.delete": MANAGERS,
     "webhooks.redeliver": MANAGERS,
+    "epcis.capture": WRITERS,
+    "epcis.capture_job": SIGNED_IN,
+    "epcis.events": SIGNED_IN,
+    # passports are public: anyone with a label scans and verifies (rate limits: issue 12)
+    "passport.lot_page": PUBLIC,
+    "passport.digital_link_gtin": PUBLIC,
+    "passport.digital_link_sscc": PUBLIC,
+    "passport.bundle": PUBLIC,
+    "passport.label": PUBLIC,
+    "passport.checkpoints": PUBLIC,
+    "passport.latest_checkpoint": PUBLIC,
+    "passport.public_key": PUBLIC,
+    "passport.verify": PUBLIC,
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),
@@ -294,6 +307,10 @@ def fill(rule, org_id: int) -> str:
         "action": "acknowledge",
         "stage": "receive",
         "section": "scales",
+        "capture_id": "0" * 32,
+        "gtin": "00000000000000",
+        "sscc": "000000000000000000",
+        "kind": "qr.png",
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

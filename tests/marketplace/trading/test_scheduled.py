@@ -29,6 +29,7 @@ def test_ticker_runs_each_job_when_due(app) -> None:
         "trading.settle_due",
         "notify.deliver_due",
         "station.escalate_due",
+        "passport.checkpoint",
     }
 
 
