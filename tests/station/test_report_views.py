@@ -139,3 +139,13 @@ def test_another_station_gets_empty_reports_and_cannot_name_this_one(client, sta
     assert "共 0 条记录" in html
     named = client.get(f"/station/reports/process?station={station.org.id}")
     assert named.status_code == 403
+
+
+def test_english_pages_and_files(signed_in):
+    html = signed_in.get("/station/reports/inventory?day=2026-11-30&lang=en").get_data(as_text=True)
+    assert "Daily inventory balance" in html
+    assert "Balances to zero" in html
+    text = signed_in.get("/station/reports/process?day=2026-11-30&format=csv&lang=en").data
+    header, *rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert header[0] == "Record"
+    assert {row[2] for row in rows} >= {"Delivery", "Receiving", "Sorting"}
