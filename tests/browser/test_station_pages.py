@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+import pypdfium2 as pdfium
 import pytest
 import sqlalchemy as sa
 
@@ -153,6 +154,17 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
         response = desk.goto(path)
         assert response.status == 200, path
         desk.screenshot(name)
+    # The print CSS sets the paper: one 60 × 40 mm page per label, A4 for the sheet.
+    for path, size_mm in [
+        (f"/station/packages/{label}/print", (60, 40)),
+        (f"/station/labels/sheet?label={label}", (210, 297)),
+    ]:
+        desk.goto(path)
+        pdf = pdfium.PdfDocument(desk.page.pdf(prefer_css_page_size=True))
+        width, height = pdf[0].get_size()  # points
+        assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == size_mm, path
+        assert len(pdf) == 1
+        pdf.close()
     # A scanner's Enter in a label field moves on, it does not record the bale.
     desk.goto("/station/desk/bale")
     desk.page.fill("[data-testid=pick0-label]", "ST01-SRT-20261201-0001")
