@@ -18,6 +18,7 @@ from core.access import request_actor
 from core.db import db
 from core.i18n import N_
 from station.models import Alert
+from station.views.common import PACKAGE_STATES
 
 bp = Blueprint(
     "station",
@@ -81,15 +82,7 @@ def station_names() -> dict[str, Any]:
             "warehouse_in": gettext("入库"),
             "warehouse_out": gettext("出库"),
         },
-        "state_names": {
-            "delivered": gettext("已送料"),
-            "received": gettext("已收料"),
-            "sorted": gettext("已分拣"),
-            "baled": gettext("已打包"),
-            "in_stock": gettext("在库"),
-            "consumed": gettext("已使用"),
-            "shipped": gettext("已出库"),
-        },
+        "state_names": {k: gettext(v) for k, v in PACKAGE_STATES.items()},
         "alert_states": {
             "open": gettext("待处理"),
             "acknowledged": gettext("已确认"),

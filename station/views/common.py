@@ -16,8 +16,19 @@ from core.access import request_actor
 from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import DomainError
+from core.i18n import N_
 from station.models import Scale
 
+# Package states by name: the stage services quote them in refusals ("标签 … 处于“received”").
+PACKAGE_STATES = {
+    "delivered": N_("已送料"),
+    "received": N_("已收料"),
+    "sorted": N_("已分拣"),
+    "baled": N_("已打包"),
+    "in_stock": N_("在库"),
+    "consumed": N_("已使用"),
+    "shipped": N_("已出库"),
+}
 STATION = [OrgKind.STATION]
 WRITERS = [Role.MANAGER, Role.OPERATOR]
 MANAGERS = [Role.MANAGER]
@@ -49,6 +60,13 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, str]:
     return {prefix or "_schema": str(messages)}
 
 
+def state_words(states: str) -> str:
+    """Package state codes ("received、sorted") as words in the user's language."""
+    return "、".join(
+        gettext(PACKAGE_STATES[s]) if s in PACKAGE_STATES else s for s in states.split("、")
+    )
+
+
 def problem(err: ValidationError | DomainError) -> tuple[str, int, dict[str, str]]:
     """A refused form as (message in the user's language, HTTP status, fields)."""
     if isinstance(err, ValidationError):
@@ -58,8 +76,16 @@ def problem(err: ValidationError | DomainError) -> tuple[str, int, dict[str, str
         )
         return text, 422, fields
     detail = ", ".join(f"{k}: {v}" for k, v in err.fields.items())
+    params = {
+        k: "、".join(
+            gettext(PACKAGE_STATES[s]) if s in PACKAGE_STATES else s for s in v.split("、")
+        )
+        if k in ("state", "needed") and isinstance(v, str)
+        else v
+        for k, v in err.params.items()
+    }
     return (
-        gettext(err.message, **err.params) + (f"（{detail}）" if detail else ""),
+        gettext(err.message, **params) + (f"（{detail}）" if detail else ""),
         err.status,
         err.fields,
     )

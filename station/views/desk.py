@@ -14,7 +14,7 @@ from core.access import access, request_actor
 from core.db import db
 from core.errors import Invalid, NotFound
 from core.time import utcnow
-from station import quota
+from station import labels, quota
 from station.api import gross_from, tare_specs
 from station.models import Alert, Delivery, Location, Package, PackageState, Weighing
 from station.schemas import (
@@ -73,6 +73,7 @@ def _ratio_lines(receipt_label: str) -> tuple[Package | None, list[Any], str]:
     if not receipt_label:
         return None, [], ""
     try:
+        labels.validate(receipt_label.strip().upper(), "receipt")  # Code39 characters only
         receipt = package_by_label(sid(), receipt_label)
         if receipt.category_id is None:
             return receipt, [], gettext("该标签没有物料")

@@ -3,9 +3,11 @@ scale simulator over a pseudo-terminal (the live reading shows, the stable weigh
 its A/B/C/D and alert on the result page, and that alert appearing at once on an alerts page
 already open (server-sent events). Every station page is screenshotted."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
+import pypdfium2 as pdfium
 import pytest
 import sqlalchemy as sa
 
@@ -81,6 +83,8 @@ def weighbridge(live_app):
     yield scale_id
     sim.stop()
     REGISTRY.close_all()
+    time.sleep(1.5)  # the closed pages' alert streams (1 s each) end before the server may
+    live_app.config.update(STATION_SSE_SECONDS=25, STATION_SSE_POLL_S=1)
 
 
 def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
@@ -150,6 +154,23 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
         response = desk.goto(path)
         assert response.status == 200, path
         desk.screenshot(name)
+    # The print CSS sets the paper: one 60 × 40 mm page per label, A4 for the sheet.
+    for path, size_mm in [
+        (f"/station/packages/{label}/print", (60, 40)),
+        (f"/station/labels/sheet?label={label}", (210, 297)),
+    ]:
+        desk.goto(path)
+        pdf = pdfium.PdfDocument(desk.page.pdf(prefer_css_page_size=True))
+        width, height = pdf[0].get_size()  # points
+        assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == size_mm, path
+        assert len(pdf) == 1
+        pdf.close()
+    # A scanner's Enter in a label field moves on, it does not record the bale.
+    desk.goto("/station/desk/bale")
+    desk.page.fill("[data-testid=pick0-label]", "ST01-SRT-20261201-0001")
+    desk.page.press("[data-testid=pick0-label]", "Enter")
+    assert desk.page.url.endswith("/station/desk/bale")
+    assert desk.page.evaluate("document.activeElement.name") == "pick0-kg"
     desk.goto("/station/scan?label=ST99-RCV-20261201-0001")
     assert "不存在" in desk.page.content()
     desk.goto("/station/?lang=en")

@@ -173,3 +173,61 @@ def test_an_outbound_plan_approved_against_escrow_and_loaded(manager, station):
     no_labels = post(manager, plan_path + "/loads", vehicle_plate="粤S12345", **manual("5000"))
     assert no_labels.status_code == 422
     assert count(OutboundLoad) == 1
+
+
+BAD_VALUES = ["", "x", "-1", "1e400", "NaN", "99999999999999999999", "0.0001", "a\x00b", "１２"]
+FORMS = {
+    "/station/desk/deliver": [
+        "delivery_id",
+        "source",
+        "manual_kg",
+        "manual_reason",
+        "tare_vehicle",
+    ],
+    "/station/desk/receive": [
+        "delivery_id",
+        "source",
+        "manual_kg",
+        "deduction_kind",
+        "deduction_kg",
+    ],
+    "/station/desk/sort": ["receipt", "out0-line", "out0-source", "out0-manual_kg"],
+    "/station/desk/bale": ["pick0-label", "pick0-kg", "source", "manual_kg", "tare_pallet"],
+    "/station/desk/warehouse-in": ["label", "location", "source", "manual_kg"],
+    "/station/weighings/1/reweigh": ["source", "manual_kg", "tare_vehicle_kg"],
+    "/station/alerts/1/file": ["reason"],
+    "/station/outbound": [
+        "buyer_id",
+        "grade",
+        "planned_kg",
+        "unit_price_yuan_per_t",
+        "tax_rate_pct",
+    ],
+    "/station/outbound/1/loads": ["vehicle_plate", "labels", "source", "vehicle_tare_kg"],
+    "/station/setup/scales": ["name_zh", "protocol", "port", "baud", "capacity_kg", "division_g"],
+    "/station/setup/tares": ["kind", "ref", "weight_kg", "valid_from", "valid_until"],
+    "/station/setup/tolerances": ["control_point", "grade", "shortfall_basis", "shortfall_percent"],
+    "/station/setup/ratios": ["grade", "valid_from", "line0-label", "line0-ratio", "residue"],
+    "/station/setup/locations": ["code", "name"],
+    "/station/setup/records": ["factory_id", "kind", "quantity", "factor", "record_date"],
+    "/station/setup/deliveries": ["factory_id", "number", "grade", "record_ids"],
+    "/station/setup/orders": ["number", "stage", "work_date", "assignees"],
+}
+
+
+def test_no_form_input_gives_a_server_error(manager, station):
+    """Every station form with all its fields set to each bad value, and with one number
+    overflowing among plausible values, is answered with a 4xx or a redirect, never a 500."""
+    plausible = {"source": "manual", "manual_reason": "秤检定中", "kind": "pallet", "stage": "sort"}
+    failures = []
+    for path, names in FORMS.items():
+        tries = [dict.fromkeys(names, value) for value in BAD_VALUES]
+        for name in names:
+            data = {n: plausible.get(n, "1") for n in names}
+            tries.append({**data, name: "99999999999999999999"})
+        for data in tries:
+            response = post(manager, path, **data)
+            if response.status_code >= 500:
+                failures.append(f"{path} {data!r}: {response.status_code}")
+            db.session.rollback()
+    assert not failures, "\n".join(failures)

@@ -125,7 +125,8 @@ def test_a_stage_out_of_order_is_refused_with_the_service_message(manager, stati
         manager, "/station/desk/warehouse-in", label=receipt.label, location="A-01", **manual("10")
     )
     assert response.status_code == 409
-    assert receipt.label in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert f"标签 {receipt.label} 处于“已收料”，本环节需要：已打包" in page
     assert count(Weighing) == before
 
 

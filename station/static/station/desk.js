@@ -37,3 +37,16 @@
     choose();
   });
 })();
+// A barcode scanner types the label and then Enter: in a label field that must not record the
+// weighing, so Enter moves on to the next field instead.
+(function () {
+  document.querySelectorAll("input[data-scan]").forEach(function (input) {
+    input.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") { return; }
+      e.preventDefault();
+      var fields = Array.prototype.slice.call(input.form.querySelectorAll("input:not([type=hidden]), select, textarea"));
+      var next = fields[fields.indexOf(input) + 1];
+      if (next) { next.focus(); }
+    });
+  });
+})();
