@@ -82,3 +82,11 @@ def station(app, catalogue):
     s.org, s.operator, s.manager, s.factory, s.buyer = org, op, actor(manager), factory, buyer
     s.record, s.scale = record, platform
     return s
+
+
+@pytest.fixture
+def weigh(station):
+    """A stable reading of the station's weighbridge (the driver tests read real frames)."""
+    from station.services.weigh import Gross
+
+    return lambda kg: Gross(Decimal(kg), station.scale.id, f"\x02+{kg}\x03".encode())
