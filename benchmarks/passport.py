@@ -1,12 +1,13 @@
 """Passport benchmark (pure parts): Merkle appends, verifying a lot, the whole log, proofs at 1M.
 
-    .venv/bin/python benchmarks/passport.py [--sections append,lot,log,proof] [--events 100000]
-        [--leaves 1000000] [--repeat 5]
+    .venv/bin/python benchmarks/passport.py [--sections append,lot,log,proof,db]
+        [--events 100000] [--leaves 1000000] [--repeat 5] [--db-events 4000]
 
 One line per figure; each section returns a headline and the last line joins them with the
-ratio against the goals (lot ≤ 50 ms, proof at 1M leaves ≤ 10 ms). Add a section (e.g. the
-database append, goal ≥ 1,000 events/s on PostgreSQL) by writing ``section_<name>(args) ->
-(headline, ratio or None)`` and listing it in ``SECTIONS``.
+ratio against the goals (lot ≤ 50 ms, proof at 1M leaves ≤ 10 ms, database append ≥ 1,000
+events/s on PostgreSQL; ``db`` is in ``benchmarks/passport_db.py`` and needs PostgreSQL). Add a
+section by writing ``section_<name>(args) -> (headline, ratio or None)`` and listing it in
+``SECTIONS``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.passport_db import section_db
 from passport import checkpoint as cp
 from passport import epcis
 from passport.chain import build_chain, event_hash, verify_chain
@@ -162,6 +164,7 @@ SECTIONS = {
     "lot": section_lot,
     "log": section_log,
     "proof": section_proof,
+    "db": section_db,
 }
 
 
@@ -173,6 +176,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--db-events", type=int, default=4_000, help="appended per database")
     args = parser.parse_args()
     headlines, ratios = [], []
     for name in args.sections.split(","):

@@ -34,9 +34,11 @@ def verify(lot: str, lang: str) -> None:
         click.echo(f"✗ {item['where']}: {item['message']}")
     if not report.ok:
         raise SystemExit(1)
-    click.echo(
-        f"✓ {lot}: {report.events} events, tree size {report.tree_size}, key {report.key_id}"
-    )
+    if lang == "en":
+        click.echo(f"✓ {lot}: {report.events} events, log size {report.tree_size}")
+    else:
+        click.echo(f"✓ {lot}：{report.events} 个事件，日志大小 {report.tree_size}")
+    click.echo(f"  key {report.key_id}")
 
 
 @passport_cli.command("checkpoint")

@@ -40,7 +40,7 @@ from core.time import utcnow
 from passport.epcis import CONTEXT, event_time
 from passport.epcs import capture_chain, epcs_of
 from passport.models import PassportEvent, PassportEventEpc
-from passport.services import store
+from passport.services import batch, store
 from passport.validate import check_document, load_json, validator
 
 MAX_EVENTS = 1000
@@ -107,6 +107,7 @@ def capture(
     context = _own_context(document.get("@context"))
     at = at or utcnow()
     chains: list[str] = []
+    pending = []
     for position, event in enumerate(events):
         try:
             lots = store.our_lots(event)
@@ -116,18 +117,21 @@ def capture(
                     raise Invalid("事件没有任何 EPC", {"event": "names no EPC"})
                 for lot in lots:
                     store.register_lot(lot, at=at, captured=True)
-            store.record(
-                event,
-                lots=lots,
-                capture_id=capture_id,
-                captured_by=organization_id,
-                context=context,
-                at=at,
+            pending.append(
+                store.prepare(
+                    event,
+                    lots=lots,
+                    capture_id=capture_id,
+                    captured_by=organization_id,
+                    context=context,
+                    at=at,
+                )
             )
         except Invalid as error:
             fields = {f"epcisBody.eventList[{position}].{k}": v for k, v in error.fields.items()}
             raise type(error)(error.message, fields, **error.params) from error
         chains.extend(lot for lot in lots if lot not in chains)
+    batch.append(pending, at=at)
     return Capture(capture_id, len(events), tuple(chains))
 
 

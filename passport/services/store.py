@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -32,33 +31,21 @@ from core.db import db
 from core.errors import Conflict, Invalid, NotFound
 from core.time import utcnow
 from passport import epcis, ids
-from passport.canonical import ZERO_HASH, canonical, sha256_hex
-from passport.chain import ChainEntry, entry_hash
-from passport.epcs import epc_roles, epcs_of
+from passport.canonical import canonical, sha256_hex
+from passport.chain import ChainEntry
+from passport.epcs import epcs_of
 from passport.lineage import Tolerance, check_mass_balance
-from passport.merkle import MerkleLog, leaf_hash
 from passport.models import (
     PassportChainEntry,
     PassportErrorDeclaration,
     PassportEvent,
-    PassportEventEpc,
     PassportLot,
 )
-from passport.services import config
-from passport.services.log import DbNodeStore, lock
+from passport.services import batch, config
+from passport.services.batch import Pending, Recorded
 from passport.validate import as_document, quick_schema_errors
 
 EPC_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What one ``record`` appended: the event row's id and each chain entry with its leaf."""
-
-    event_pk: int
-    event_id: str
-    hash: str
-    entries: tuple[tuple[ChainEntry, int], ...]
 
 
 def register_lot(
@@ -181,7 +168,7 @@ def check_event(event: object) -> Mapping[str, Any]:
     return event
 
 
-def record(
+def prepare(
     event: Mapping[str, Any],
     *,
     lots: Sequence[str] | None = None,
@@ -189,96 +176,61 @@ def record(
     captured_by: int | None = None,
     context: str | None = None,
     tolerance: Tolerance | None = None,
-    at: datetime | None = None,
-) -> Recorded:
-    """Append `event` to every chain it names (or `lots`), in the caller's transaction."""
+    at: datetime,
+) -> Pending:
+    """Check `event` (everything but replays and unknown lots, which ``batch`` checks)."""
     check_event(event)
     declaration = "errorDeclaration" in event
-    key = event["eventID"]
     names = list(lots) if lots is not None else our_lots(event)
     if not names:
         raise Invalid("事件没有指向本平台的任何批次", {"event": "names no lot"})
     check_balance(event, tolerance)
-    lock()
     text = canonical(event).decode("utf-8")
     digest = sha256_hex(text.encode("utf-8"))
-    if declaration:  # a declaration repeats the declared event's ID: keyed by its content
-        key = "decl:" + digest
-    clash = sa.or_(PassportEvent.replay_key == key, PassportEvent.hash == digest)
-    if db.session.scalar(sa.select(PassportEvent.id).where(clash).limit(1)):
-        raise Conflict("事件编号已存在（重复提交）", {"eventID": "replayed"})
-    known = {
-        row.lot: row
-        for row in db.session.scalars(
-            sa.select(PassportLot).where(PassportLot.lot.in_(names)).with_for_update()
-        )
-    }
-    unknown = [lot for lot in names if lot not in known]
-    if unknown:
-        outputs = _outputs(event)
-        if any(lot not in outputs for lot in unknown) or not known:
-            raise NotFound("未知批次：%(lot)s", {"lot": unknown[0]}, lot=unknown[0])
-        for lot in unknown:  # a sorting split or a bale brings its outputs into being
-            known[lot] = register_lot(lot, at=at)
     original = _declared(event, foreign=capture_id is not None) if declaration else None
-    now = at or utcnow()
-    row = PassportEvent(
-        replay_key=key,
-        event_id=event["eventID"],
-        hash=digest,
-        canonical=text,
-        type=str(event.get("type")),
-        event_time=parse_time(event.get("eventTime"), "event.eventTime"),
-        record_time=now,
-        biz_step=cbv_word(event.get("bizStep")),
-        disposition=cbv_word(event.get("disposition")),
-        read_point=cbv_word(event.get("readPoint")),
-        biz_location=cbv_word(event.get("bizLocation")),
-        declaration=declaration,
-        capture_id=capture_id,
-        captured_by=captured_by,
-        context=context,
-    )
-    db.session.add(row)
-    db.session.flush()
-    epcs = [{"event_pk": row.id, "epc": epc[:300], "role": r} for epc, r in epc_roles(event)]
-    if epcs:
-        db.session.execute(PassportEventEpc.__table__.insert(), epcs)
-    log = MerkleLog(DbNodeStore())
-    appended, entries = [], []
-    for lot in names:
-        head = known[lot]
-        seq = head.seq + 1
-        prev = head.head or ZERO_HASH
-        entry = ChainEntry(lot, seq, digest, prev, entry_hash(lot, seq, digest, prev))
-        index = log.append_leaf_hash(leaf_hash(entry.leaf()))
-        entries.append(
-            {
-                "lot": lot,
-                "seq": seq,
-                "event_pk": row.id,
-                "event_hash": digest,
-                "prev": prev,
-                "hash": entry.hash,
-                "log_index": index,
-            }
-        )
-        head.seq, head.head = seq, entry.hash
-        appended.append((entry, index))
-    db.session.execute(PassportChainEntry.__table__.insert(), entries)
+    row = {
+        # a declaration repeats the declared event's ID: it is keyed by its content
+        "replay_key": "decl:" + digest if declaration else event["eventID"],
+        "event_id": event["eventID"],
+        "hash": digest,
+        "canonical": text,
+        "type": str(event.get("type")),
+        "event_time": parse_time(event.get("eventTime"), "event.eventTime"),
+        "record_time": at,
+        "biz_step": cbv_word(event.get("bizStep")),
+        "disposition": cbv_word(event.get("disposition")),
+        "read_point": cbv_word(event.get("readPoint")),
+        "biz_location": cbv_word(event.get("bizLocation")),
+        "declaration": declaration,
+        "capture_id": capture_id,
+        "captured_by": captured_by,
+        "context": context,
+    }
+    declared_at = None
     if original is not None:
         info = event["errorDeclaration"]
-        db.session.add(
-            PassportErrorDeclaration(
-                event_pk=original.id,
-                declaration_pk=row.id,
-                reason=cbv_word(info.get("reason")) or "",
-                corrective_ids=json.dumps(info.get("correctiveEventIDs") or []),
-                declared_at=parse_time(info.get("declarationTime"), "errorDeclaration"),
-            )
-        )
-    db.session.flush()
-    return Recorded(row.id, row.event_id, digest, tuple(appended))
+        declared_at = parse_time(info.get("declarationTime"), "errorDeclaration")
+    return Pending(
+        event, names, row, _outputs(event), original.id if original else None, declared_at
+    )
+
+
+def record(event: Mapping[str, Any], *, at: datetime | None = None, **options: Any) -> Recorded:
+    """Append `event` to every chain it names (or ``lots=``), in the caller's transaction.
+
+    Options are ``prepare``'s: ``lots``, ``capture_id``, ``captured_by``, ``context``,
+    ``tolerance``.
+    """
+    now = at or utcnow()
+    return batch.append([prepare(event, at=now, **options)], at=now)[0]
+
+
+def record_many(
+    events: Sequence[Mapping[str, Any]], *, at: datetime | None = None, **options: Any
+) -> list[Recorded]:
+    """Append many events in order with a few statements in all (capture, seeding, benchmarks)."""
+    now = at or utcnow()
+    return batch.append([prepare(event, at=now, **options) for event in events], at=now)
 
 
 def _outputs(event: Mapping[str, Any]) -> set[str]:

@@ -16,7 +16,7 @@ from core.auth import Actor
 from core.db import db
 from core.enums import OrgKind
 from core.errors import Conflict, Invalid, NotFound
-from station import hooks, quota, tolerance
+from station import hooks, passports, quota, tolerance
 from station.models import OutboundLoad, OutboundPlan, PackageState, Stage, Weighing
 from station.services import stock
 from station.services.common import category, grams, kg, organization, package_by_label, writer
@@ -196,6 +196,7 @@ def load(
         plan.reserved_fen += extra
     funds.pay(plan.buyer_id, sid, value, f"outbound:{plan.number}")
     plan.reserved_fen -= value
+    passports.shipped(bales, plan.buyer_id, plan.number, now)
     for package in bales:
         stock.shipped(package, at=now, weighing_id=weighing.id, operator_id=weighing.operator_id)
         package.state, package.remaining_g, package.location_id = PackageState.SHIPPED, 0, None

@@ -19,7 +19,7 @@ from core.auth import Actor
 from core.db import db
 from core.errors import Conflict, Invalid, NotFound
 from core.models import Organization
-from station import labels, quota, tolerance
+from station import labels, passports, quota, tolerance
 from station.models import (
     Package,
     PackageLink,
@@ -139,7 +139,7 @@ def deliver(
             delivery_id=delivery.id,
             factory_id=delivery.factory_id,
         )
-        record(
+        weighing = record(
             actor,
             sid,
             stage=Stage.DELIVER,
@@ -154,6 +154,7 @@ def deliver(
             checked=False,
             subject=Subject(vehicle_plate=delivery.vehicle_plate, supplier_id=delivery.factory_id),
         )
+        passports.weighed(package, weighing, now)
         made.append(package)
     return made
 
@@ -210,7 +211,7 @@ def receive(
         db.session.add(PackageLink(parent_id=package.id, child_id=receipt.id, grams=package.net_g))
         package.state, package.remaining_g = PackageState.CONSUMED, 0
     delivery.received_at = now
-    return record(
+    weighing = record(
         actor,
         sid,
         stage=Stage.RECEIVE,
@@ -227,6 +228,8 @@ def receive(
             line=line, vehicle_plate=delivery.vehicle_plate, supplier_id=delivery.factory_id
         ),
     )
+    passports.weighed(receipt, weighing, now)
+    return weighing
 
 
 def sort(
@@ -250,7 +253,7 @@ def sort(
     if not outputs:
         raise Invalid("请称重至少一个分拣产出", {"outputs": "empty"})
     seen = set()
-    weighings = []
+    weighings, children = [], []
     for i, output in enumerate(outputs):
         if output.line not in lines:
             raise Invalid(
@@ -289,6 +292,7 @@ def sort(
                 subject=Subject(line=line, supplier_id=receipt.factory_id),
             )
         )
+        children.append((child, weighings[-1]))
     weighed = sum((kg(w.net_g) for w in weighings), Decimal(0))
     weighings.append(
         record(
@@ -307,6 +311,7 @@ def sort(
         )
     )
     receipt.state, receipt.remaining_g = PackageState.CONSUMED, 0
+    passports.sorted_out(receipt, children, now)
     return weighings
 
 
@@ -359,14 +364,16 @@ def bale(
         material=first.material,
         factory_id=first.factory_id,
     )
+    taken_from = []
     for c in allocation.consumptions:
         source = packages[c.batch_ref]
         taken = grams(c.kg, "picks")
+        taken_from.append((source, taken))
         db.session.add(PackageLink(parent_id=source.id, child_id=bale_package.id, grams=taken))
         source.remaining_g -= taken
         if source.remaining_g == 0:
             source.state = PackageState.CONSUMED
-    return record(
+    weighing = record(
         actor,
         sid,
         stage=Stage.BALE,
@@ -379,6 +386,8 @@ def bale(
         package_id=bale_package.id,
         subject=Subject(line=line, supplier_id=first.factory_id),
     )
+    passports.baled(taken_from, bale_package, weighing, now)
+    return weighing
 
 
 def warehouse_in(
@@ -411,6 +420,7 @@ def warehouse_in(
     )
     package.state, package.location_id = PackageState.IN_STOCK, place.id
     stock.stored(package, at=now, weighing_id=weighing.id, operator_id=weighing.operator_id)
+    passports.stored(package, place.code, weighing, now)
     return weighing
 
 

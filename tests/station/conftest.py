@@ -104,3 +104,9 @@ def manager(app, station):
     from tests.station.pages import signed_in
 
     return signed_in(app, station.manager)
+@pytest.fixture
+def weigh(station):
+    """A stable reading of the station's weighbridge (the driver tests read real frames)."""
+    from station.services.weigh import Gross
+
+    return lambda kg: Gross(Decimal(kg), station.scale.id, f"\x02+{kg}\x03".encode())

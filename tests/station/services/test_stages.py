@@ -15,19 +15,13 @@ from marketplace.trading import escrow, ledger
 from station import quota
 from station.models import Alert, Package, PackageLink, PackageState, TareKind, Weighing
 from station.services import outbound, setup, stages
-from station.services.weigh import Gross, TareSpec, manual
+from station.services.weigh import TareSpec, manual
 from tests.station.conftest import T0
 
 TZ = "Asia/Shanghai"
 BOX = (TareSpec(TareKind.CONTAINER, "BOX-60"),)
 TRUCK = TareSpec(TareKind.VEHICLE, "粤S12345")
 PALLET = TareSpec(TareKind.PALLET, "PLT-1210")
-
-
-@pytest.fixture
-def weigh(station):
-    """A stable reading of the station's weighbridge (the driver tests read real frames)."""
-    return lambda kg: Gross(Decimal(kg), station.scale.id, f"\x02+{kg}\x03".encode())
 
 
 def delivered(s, weigh, number="SL-001"):
