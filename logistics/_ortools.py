@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util.optional_boolean_pb2 import BOOL_FALSE as OFF
 
 LARGE = 400  # nodes from which neighbourhoods are limited
 
@@ -77,8 +78,8 @@ def _params(a: Arrays, time_limit_s: float) -> pywrapcp.DefaultRoutingSearchPara
         # cross-exchange moves grow quadratically and starve GLS of iterations
         p.ls_operator_neighbors_ratio = min(1.0, 40 / a.n)
         p.ls_operator_min_neighbors = 20
-        p.local_search_operators.use_relocate_expensive_chain = False
-        p.local_search_operators.use_cross_exchange = False
+        p.local_search_operators.use_relocate_expensive_chain = OFF
+        p.local_search_operators.use_cross_exchange = OFF
         p.heuristic_close_nodes_lns_num_nodes = 5
     return p
 
@@ -115,6 +116,72 @@ def _search(routing: pywrapcp.RoutingModel, a: Arrays, time_limit_s: float) -> o
     return sol if sol is not None else best
 
 
+def _timed(a: Arrays) -> bool:
+    """Whether time constrains anything. A plain CVRP (no windows, shifts, spans or locks)
+    gets no time dimension at all: on 1,000 stops its cumul and slack variables made every
+    local-search move so slow that GLS never left the first solution."""
+    if a.locks or a.not_before or any(a.span_cost) or any(m is not None for m in a.max_shift):
+        return True
+    if any(s > 0 or e < a.horizon - 1 for s, e in a.shift):
+        return True
+    depots = set(a.starts) | set(a.ends)
+    return any(a.windows[i] != [(0, a.horizon)] for i in range(a.n) if i not in depots)
+
+
+def _untimed_schedule(a: Arrays, v: int, route: list[int]) -> list[int]:
+    """Leave at the shift start, no waiting: times at start, each stop, end."""
+    t = a.times[a.time_class[v]]
+    clock, prev = a.shift[v][0], a.starts[v]
+    out = [clock]
+    for node in [*route, a.ends[v]]:
+        clock += int(t[prev, node])
+        out.append(clock)
+        prev = node
+    return out
+
+
+def _time_dimension(
+    routing: pywrapcp.RoutingModel, manager: pywrapcp.RoutingIndexManager, a: Arrays
+) -> object:
+    """The time dimension: travel + service per vehicle speed, windows with their gaps cut
+    out, shifts, maximum shift, span cost, pickup before delivery, locked times."""
+    nv = len(a.starts)
+    time_cb = [routing.RegisterTransitMatrix(m.tolist()) for m in a.times]
+    routing.AddDimensionWithVehicleTransits(
+        [time_cb[a.time_class[v]] for v in range(nv)], a.horizon, a.horizon, False, "time"
+    )
+    tdim = routing.GetDimensionOrDie("time")
+    depots = set(a.starts) | set(a.ends)
+    for node in range(a.n):
+        if node in depots:
+            continue
+        ws = sorted(a.windows[node])
+        cumul = tdim.CumulVar(manager.NodeToIndex(node))
+        cumul.SetRange(ws[0][0], ws[-1][1])
+        if node in a.lock_times:
+            cumul.SetValue(a.lock_times[node])
+        elif a.not_before:
+            cumul.SetMin(max(ws[0][0], a.not_before))
+        for (_, e1), (s2, _) in itertools.pairwise(ws):
+            if s2 - 1 >= e1 + 1:
+                cumul.RemoveInterval(e1 + 1, s2 - 1)
+    for v in range(nv):
+        s, e = a.shift[v]
+        tdim.CumulVar(routing.Start(v)).SetRange(max(s, a.earliest_start.get(v, s)), e)
+        tdim.CumulVar(routing.End(v)).SetRange(s, e)
+        if a.max_shift[v] is not None:
+            tdim.SetSpanUpperBoundForVehicle(a.max_shift[v], v)
+        if a.span_cost[v]:
+            tdim.SetSpanCostCoefficientForVehicle(a.span_cost[v], v)
+        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(v)))
+    for p, d in a.pairs:
+        routing.solver().Add(
+            tdim.CumulVar(manager.NodeToIndex(p)) <= tdim.CumulVar(manager.NodeToIndex(d))
+        )
+    return tdim
+
+
 def solve(a: Arrays, time_limit_s: float) -> Solved:
     """Build and solve; always returns (empty routes with everything dropped at worst)."""
     nv = len(a.starts)
@@ -128,27 +195,14 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
         if a.fixed_cost[v]:
             routing.SetFixedCostOfVehicle(a.fixed_cost[v], v)
 
-    time_cb = [routing.RegisterTransitMatrix(m.tolist()) for m in a.times]
-    routing.AddDimensionWithVehicleTransits(
-        [time_cb[a.time_class[v]] for v in range(nv)], a.horizon, a.horizon, False, "time"
-    )
-    tdim = routing.GetDimensionOrDie("time")
+    tdim = _time_dimension(routing, manager, a) if _timed(a) else None
     for name, demand, caps in a.loads:
         cb = routing.RegisterUnaryTransitVector(demand)
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, name)
-
     for node in range(a.n):
         if node in a.starts or node in a.ends:
             continue
         idx = manager.NodeToIndex(node)
-        ws = sorted(a.windows[node])
-        cumul = tdim.CumulVar(idx)
-        cumul.SetRange(ws[0][0], ws[-1][1])
-        if a.not_before and node not in a.lock_times:
-            cumul.SetMin(max(ws[0][0], a.not_before))
-        for (_, e1), (s2, _) in itertools.pairwise(ws):
-            if s2 - 1 >= e1 + 1:
-                cumul.RemoveInterval(e1 + 1, s2 - 1)
         if a.allowed[node] == []:
             solver.Add(routing.ActiveVar(idx) == 0)  # no vehicle may serve it
         elif a.allowed[node] is not None:
@@ -156,24 +210,10 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
             # every Python sequence in OR-Tools 9.15, so the domain of VehicleVar is cut instead
             keep = set(a.allowed[node])
             routing.VehicleVar(idx).RemoveValues([v for v in range(nv) if v not in keep])
-    for v in range(nv):
-        s, e = a.shift[v]
-        lo = max(s, a.earliest_start.get(v, s))
-        tdim.CumulVar(routing.Start(v)).SetRange(lo, e)
-        tdim.CumulVar(routing.End(v)).SetRange(s, e)
-        if a.max_shift[v] is not None:
-            tdim.SetSpanUpperBoundForVehicle(a.max_shift[v], v)
-        if a.span_cost[v]:
-            tdim.SetSpanCostCoefficientForVehicle(a.span_cost[v], v)
-        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(v)))
-
     for p, d in a.pairs:
         pi, di = manager.NodeToIndex(p), manager.NodeToIndex(d)
-        routing.AddPickupAndDelivery(pi, di)
+        routing.AddPickupAndDelivery(pi, di)  # same route, pickup first
         solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
-        solver.Add(tdim.CumulVar(pi) <= tdim.CumulVar(di))
-
     locked = {node for chain in a.locks.values() for node in chain}
     for node in a.optional:
         if node not in locked:
@@ -183,8 +223,6 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
         for node in chain:
             idx = manager.NodeToIndex(node)
             solver.Add(routing.NextVar(prev) == idx)
-            if node in a.lock_times:
-                tdim.CumulVar(idx).SetValue(a.lock_times[node])
             prev = idx
     for v in a.closed:
         prev = routing.Start(v)
@@ -206,12 +244,19 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
         while not routing.IsEnd(idx):
             node = manager.IndexToNode(idx)
             route.append(node)
-            starts.append(sol.Value(tdim.CumulVar(idx)))
+            if tdim is not None:
+                starts.append(sol.Value(tdim.CumulVar(idx)))
             visited.add(node)
             idx = sol.Value(routing.NextVar(idx))
         routes.append(route)
-        begin.append(
-            (sol.Value(tdim.CumulVar(routing.Start(v))), sol.Value(tdim.CumulVar(routing.End(v))))
-        )
+        if tdim is not None:
+            begin.append(
+                (sol.Value(tdim.CumulVar(routing.Start(v))),
+                 sol.Value(tdim.CumulVar(routing.End(v))))
+            )  # fmt: skip
+        else:
+            times = _untimed_schedule(a, v, route)
+            starts.extend(times[1:-1])
+            begin.append((times[0], times[-1]))
     dropped = [i for i in a.optional if i not in visited]
     return Solved(routes, starts, begin, dropped, status, sol.ObjectiveValue())

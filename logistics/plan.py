@@ -354,8 +354,25 @@ def _why(c: Compiled, node: int, solved: _ortools.Solved) -> str:
     return OVER_CAPACITY
 
 
-def plan(problem: Problem, time_limit_s: float = 10.0) -> Plan:
-    """Plan a day: routes for the usable vehicles, everything else dropped with a reason."""
+ZONE_ABOVE = 500  # requests; larger days are split into zones of about ZONE_SIZE
+ZONE_SIZE = 200
+
+
+def plan(problem: Problem, time_limit_s: float = 10.0, *, auto_zones: bool = True) -> Plan:
+    """Plan a day: routes for the usable vehicles, everything else dropped with a reason.
+
+    A day of more than `ZONE_ABOVE` requests (without pairs) is split into geographic zones
+    solved one after another and stitched (`logistics.zones`): on this machine one model of
+    1,000 stops did not get past its first local optimum in a minute, while five zones of 200
+    took X-n1001-k43 from +18 % to +9 % over the best known in 30 s."""
+    if (
+        auto_zones
+        and len(problem.requests) > ZONE_ABOVE
+        and not any(r.paired for r in problem.requests)
+    ):
+        from logistics.zones import plan_zoned  # zones builds on plan()
+
+        return plan_zoned(problem, -(-len(problem.requests) // ZONE_SIZE), time_limit_s)
     c = compile_problem(problem)
     if not c.vehicles:
         dropped = list(c.rejected) + [

@@ -116,4 +116,4 @@ def plan_zoned(problem: Problem, n_zones: int, time_limit_s: float = 10.0, seed:
     stitch (the platform may instead run `split`'s problems as parallel jobs)."""
     zones = split(problem, n_zones, seed)
     per = time_limit_s / max(1, len(zones))
-    return stitch([plan(z, time_limit_s=per) for z in zones])
+    return stitch([plan(z, time_limit_s=per, auto_zones=False) for z in zones])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from logistics import plan
 from logistics.checker import check_routes
 from logistics.model import Request
@@ -77,3 +79,14 @@ def test_replan_after_a_lost_vehicle_moves_its_remaining_stops() -> None:
     assert kept.stops == lost.stops[:1]
     others = {s for r in second.details if r.vehicle != lost.vehicle for s in r.stops}
     assert set(lost.stops[1:]) <= others | second.dropped_ids()
+
+
+def test_a_large_day_is_zoned_automatically_and_still_feasible() -> None:
+    rng = np.random.default_rng(11)
+    reqs = [
+        stop(i, float(y), float(x), kg=5) for i, (y, x) in enumerate(rng.uniform(-50, 50, (520, 2)))
+    ]
+    p = planar(reqs, [truck(f"T{k}", kg=200, shift_end_s=10**6) for k in range(20)])
+    result = feasible(p, plan(p, time_limit_s=2))
+    assert not result.dropped
+    assert len({s for r in result.routes for s in r}) == 520
