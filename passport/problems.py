@@ -181,6 +181,7 @@ ENGLISH.update(
 ENGLISH.update(
     {
         "没有这种标签": "No such label",
+        "older 应为已发布检查点的日志大小": "older must be the log size of a published checkpoint",
         "这个 GTIN 下没有这个批次": "This lot is not registered under this GTIN",
         "还没有检查点": "No checkpoint yet",
         "请上传或粘贴护照文件，或输入批次编号": "Upload or paste a passport file, or enter a lot ID",

@@ -91,9 +91,16 @@ def digital_link_sscc(sscc: str) -> Any:
 @bp.get("/lot/<lot_id>/bundle.json")
 @access(public=True)
 def bundle(lot_id: str) -> Any:
-    """The lot's export bundle (verify it offline with ``python -m passport.verify_bundle``)."""
+    """The lot's export bundle (verify it offline with ``python -m passport.verify_bundle``).
+
+    ``?older=<tree size>`` adds the consistency proof from that published checkpoint, for
+    whoever kept it.
+    """
     lot = _lot(lot_id)
-    data = proofs.export_bundle(lot, fresh=False)
+    older = request.args.get("older")
+    if older is not None and (not older.isdigit() or len(older) > 12):
+        raise Invalid("older 应为已发布检查点的日志大小", {"older": "tree size"})
+    data = proofs.export_bundle(lot, fresh=False, older=int(older) if older else None)
     db.session.commit()
     response = Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{lot}-passport.json"'

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from core.db import db
-from passport.merkle import Key, MerkleLog
+from passport.merkle import Key, MerkleLog, _inclusion_ranges, _peaks
 from passport.models import PassportLogNode
 
 ADVISORY_LOCK = 0x48_4C_50_50  # "HLPP"
@@ -66,6 +66,30 @@ class DbNodeStore:
             nodes.insert(), [{"level": lv, "index": ix, "hash": value} for lv, ix, value in new]
         )
         self._size = new_size
+
+
+class PrefetchedNodeStore(DbNodeStore):
+    """The stored log with every node the inclusion proofs of `indexes` need read at once.
+
+    A bundle proves each of its entries; reading each proof's nodes separately would be one
+    round trip per entry, so the union of their keys is read in a few batched queries first.
+    """
+
+    def __init__(self, indexes: Sequence[int], size: int) -> None:
+        super().__init__()
+        keys = {
+            key
+            for index in indexes
+            for start, end in _inclusion_ranges(index, 0, size)
+            for key in _peaks(start, end)
+        }
+        ordered = sorted(keys)
+        self.cache = dict(zip(ordered, super().get_nodes(ordered), strict=True))
+
+    def get_nodes(self, keys: Sequence[Key]) -> list[bytes]:
+        missing = [key for key in keys if key not in self.cache]
+        found = dict(zip(missing, super().get_nodes(missing), strict=True)) if missing else {}
+        return [self.cache[key] if key in self.cache else found[key] for key in keys]
 
 
 def stored_log() -> MerkleLog:

@@ -32,10 +32,10 @@ from passport import checkpoint as cp
 from passport.bundle import build_bundle
 from passport.canonical import canonical
 from passport.ids import MalformedIdentifier, parse_uri
-from passport.merkle import HeadsTree
+from passport.merkle import HeadsTree, MerkleLog
 from passport.models import PassportCheckpoint, PassportCheckpointHead, PassportLot
 from passport.services import config, store
-from passport.services.log import lock, stored_log
+from passport.services.log import PrefetchedNodeStore, lock, stored_log
 from passport.verify import Report, verify_bundle
 
 PUBLIC_INTERVAL = timedelta(seconds=60)
@@ -182,11 +182,12 @@ def export_bundle(
         if kept is None or kept.tree_size > size:
             raise Conflict("没有这个大小的已发布检查点", {"older": "unknown"})
         proof = (signed(kept), stored_log().consistency_proof(kept.tree_size, size))
+    indexes = [index for entries in chains.values() for _entry, index in entries]
     return build_bundle(
         lot,
         events=[events[pk] for pk in pks],
         chains=chains,
-        log=stored_log(),
+        log=MerkleLog(PrefetchedNodeStore(indexes, size)),
         heads=heads,
         checkpoint=signed(row),
         public_key_pem=public_key_pem(),

@@ -102,6 +102,11 @@ def test_bundle_checkpoints_and_the_verify_page(client, world) -> None:
     assert proofs.public_key_pem().strip().splitlines()[1] in page
     assert str(latest["body"]["tree_size"]) in page
     assert client.get("/passport/public-key.pem").data.decode() == proofs.public_key_pem()
+    size = latest["body"]["tree_size"]
+    kept = client.get(f"/lot/HL-BALE/bundle.json?older={size}").get_json()
+    assert kept["older"]["checkpoint"] == latest
+    assert client.get("/lot/HL-BALE/bundle.json?older=x").status_code == 422
+    assert client.get("/lot/HL-BALE/bundle.json?older=999999").status_code == 409
     token = csrf_token(client, "/passport/verify")
     ok = client.post("/passport/verify", data={"csrf_token": token, "text": bundle.data.decode()})
     assert ok.status_code == 200

@@ -104,6 +104,8 @@ def manager(app, station):
     from tests.station.pages import signed_in
 
     return signed_in(app, station.manager)
+
+
 @pytest.fixture
 def weigh(station):
     """A stable reading of the station's weighbridge (the driver tests read real frames)."""
