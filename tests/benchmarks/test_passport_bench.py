@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-import pytest
-
 from benchmarks.passport_db import _measure
 
 
-@pytest.mark.slow
 def test_the_db_section_appends_and_verifies_on_sqlite(tmp_path, capsys) -> None:
     args = argparse.Namespace(db_events=400, repeat=1)
     single, batched, verify_ms = _measure("sqlite", f"sqlite:///{tmp_path / 'b.sqlite3'}", args)

@@ -3,8 +3,6 @@ whole; the database sections (slow: a scratch PostgreSQL database) load, record 
 
 from __future__ import annotations
 
-import pytest
-
 from benchmarks.station import FORMS, bench_parsers
 
 
@@ -15,7 +13,6 @@ def test_every_protocol_form_decodes_its_generated_stream() -> None:
     assert all(r.fps > 0 for r in results)
 
 
-@pytest.mark.slow
 def test_the_database_sections_run_on_a_small_month() -> None:
     """`record` and `reports` at a tenth of a day's load: every report answers with rows,
     the receipts are recorded, and the scratch database is dropped afterwards."""
