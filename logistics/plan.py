@@ -178,6 +178,8 @@ def compile_problem(problem: Problem) -> Compiled:
         not v.cost_per_km_fen and not v.cost_per_hour_fen for v in vehicles
     ):
         costs, cost_class, span, fixed = [mat.dist], [0] * len(vehicles), [0] * len(vehicles), []
+        # no per-km or per-hour prices: the objective is the distance (metres), and a fen of
+        # fixed cost weighs like a kilometre so fewer trucks still win when they can
         fixed = [0 if problem.distance_only else v.cost_per_day_fen * 1000 for v in vehicles]
     else:
         # costs in fen × 3600 so per-km (per metre × 3.6) and per-second span costs are integers

@@ -104,7 +104,10 @@ def test_fixed_cost_per_vehicle_reduces_the_fleet_used() -> None:
 
     free = planar(reqs, fleet(0), depots)
     assert len(feasible(free, plan(free, time_limit_s=1)).routes) == 2
-    dear = planar(reqs, fleet(200), depots)  # 2 × 200 > the 140 extra of one long route
+    # without per-km costs the objective is the integer distance (here units × 100) and a fen
+    # of fixed cost weighs 1,000 of it: the second truck's 200,000 exceed the one long
+    # route's extra 140 units (14,000)
+    dear = planar(reqs, fleet(200), depots)
     assert len(feasible(dear, plan(dear, time_limit_s=1)).routes) == 1
 
 
