@@ -47,6 +47,8 @@ from matching.types import Buyer, Exposure, Lot, MatchingError, Recommendation
 
 FORMAT_VERSION = 1
 IPW_BINS = 10
+IPW_BUYERS = 300  # buyers sampled to estimate the share of feasible pairs per decile
+LINEAR_ROWS = 200_000  # the linear stages learn from at most this many rows
 # OpenMP threads spin-wait: on a busy 2-core machine a small prediction spread over threads
 # takes 100× longer than on one. Small batches (every recommendation call) and small fits run
 # on one thread; only large fits use every core.
@@ -97,7 +99,7 @@ class Recommender:
 
     def __init__(
         self,
-        model: str = "hgb",
+        model: str = "blend",
         *,
         calibrate: bool = True,
         ipw: bool = True,
@@ -106,16 +108,16 @@ class Recommender:
         seller_penalty: float = 0.02,
         same_seller_decay: float = 0.95,
         buyer_boost: float = 0.05,
-        max_iter: int = 400,
+        max_iter: int = 200,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 40,
-        learning_rate: float = 0.05,
+        learning_rate: float = 0.1,
         text_ngrams: tuple[int, int] = (1, 2),
         max_bins: int = 255,
         random_state: int = 0,
     ) -> None:
-        if model not in ("hgb", "logistic"):
-            raise MatchingError("model", "must be 'hgb' or 'logistic'")
+        if model not in ("hgb", "logistic", "blend"):
+            raise MatchingError("model", "must be 'hgb', 'logistic' or 'blend'")
         self.model = model
         self.calibrate = calibrate
         self.ipw = ipw
@@ -189,8 +191,10 @@ class Recommender:
         self.fitted_ = True
         return self
 
-    @staticmethod
-    def _fit_linear(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> object:
+    def _fit_linear(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> object:
+        if len(x) > LINEAR_ROWS and self.model != "logistic":  # a first stage needs no more
+            pick = np.random.default_rng(self.random_state).choice(len(x), LINEAR_ROWS, False)
+            x, y, w = x[pick], y[pick], w[pick]
         lr = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
         return lr.fit(x, y, logisticregression__sample_weight=w)
 
@@ -217,7 +221,9 @@ class Recommender:
         if not self.ipw:
             return np.ones(len(shown_dr))
         feas = []
-        for b in buyers.buyers:
+        rng = np.random.default_rng(self.random_state)
+        sample = rng.permutation(len(buyers))[:IPW_BUYERS]  # the shares settle long before
+        for b in (buyers.buyers[i] for i in sample):
             _, d = feasible_lots(b, lots)
             feas.append(d / max(b.radius_km, 1e-9))
         all_dr = np.concatenate(feas) if feas else np.array([])
@@ -243,6 +249,9 @@ class Recommender:
             raise MatchingError("model", "the recommender is not fitted")
 
     def _raw(self, x: np.ndarray) -> np.ndarray:
+        """The model's probability; `blend` averages the boosting and the linear model."""
+        if self.model == "blend":
+            return 0.5 * (self._raw_of(self.estimator_, x) + self._raw_of(self.stage1_, x))
         return self._raw_of(self.estimator_, x)
 
     @staticmethod
