@@ -40,10 +40,11 @@ GOALS_MS = {"lots_100k": 50.0, "lots_600": 25.0, "buyers_5k": 20.0}
 def section_quality(args: argparse.Namespace, state: dict) -> str:
     seeds = tuple(range(1000, 1000 + args.seeds))
     t0 = time.perf_counter()
-    report = evaluate(seeds)
+    market = getattr(args, "market", {})  # smaller markets for the smoke test
+    report = evaluate(seeds, **market)
     print(f"quality, biased logging policy, seeds {list(seeds)} ({time.perf_counter() - t0:.0f} s)")
     print(report.table())
-    uniform = evaluate(seeds, methods={"recommender": Recommender}, policy="uniform")
+    uniform = evaluate(seeds, methods={"recommender": Recommender}, policy="uniform", **market)
     print("quality, uniform random logging policy")
     print(uniform.table())
     state["report"], state["uniform"] = report, uniform

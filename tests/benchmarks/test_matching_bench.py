@@ -1,4 +1,4 @@
-"""The recommender benchmark's quality section runs end to end (slow: a full-size market)."""
+"""The recommender benchmark's quality section runs end to end (on a small market)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import argparse
 import pytest
 
 from benchmarks.matching import section_quality
+from tests.matching.conftest import SMALL
 
 
-@pytest.mark.slow
 def test_quality_section_reports_every_method(capsys: pytest.CaptureFixture[str]) -> None:
     state: dict = {}
-    head = section_quality(argparse.Namespace(seeds=1), state)
+    head = section_quality(argparse.Namespace(seeds=1, market=SMALL), state)
     assert head.startswith("NDCG@10 ")
     out = capsys.readouterr().out
     for method in ("recommender", "logistic", "random", "nearest", "popularity", "oracle"):
