@@ -55,6 +55,9 @@ class LotTable:
         self.process = [lot.process for lot in lots]
         self.category = [lot.category for lot in lots]
         self.seller = [lot.seller for lot in lots]
+        self.seller_names, self.seller_code = np.unique(
+            np.array(self.seller, dtype=object), return_inverse=True
+        )
         self.text = [lot.text or f"{lot.category} {lot.process}" for lot in lots]
         self.hw_vocab = sorted({code for lot in lots for code in lot.hw_codes})
         hw_pos = {c: i for i, c in enumerate(self.hw_vocab)}

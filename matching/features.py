@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matching.feasibility import BuyerTable, LotTable, haversine_km
@@ -48,7 +49,10 @@ FEATURES = (
     "pref_ask",
     "pref_dql",
     "pref_size",
+    "ridge_pref",
 )
+N_SVD = 16  # latent text dimensions for the per-buyer ridge
+RIDGE_LAMBDA = 3.0
 N_ATTR = 5  # distance/radius, contamination margin, ask ratio, DQL, quantity/capacity
 PRIOR = 2.0  # pseudo-exposures that shrink a buyer's rates to the market's
 
@@ -62,13 +66,53 @@ class PairBlock:
     dist_km: np.ndarray
 
 
-def text_vectorizer(lots: LotTable, ngrams: tuple[int, int] = (1, 2)) -> TfidfVectorizer:
-    """TF-IDF on character n-grams of the lots' texts (Chinese needs no segmentation)."""
-    v = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=ngrams, min_df=2 if len(lots) > 50 else 1,
-        sublinear_tf=True,
-    )  # fmt: skip
-    return v.fit(lots.text)
+class TextSpace:
+    """TF-IDF on character n-grams of the lots' texts (Chinese needs no segmentation), and a
+    truncated SVD of it: the few latent dimensions a per-buyer ridge can afford to learn."""
+
+    def __init__(self, lots: LotTable, ngrams: tuple[int, int] = (1, 2), seed: int = 0) -> None:
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=ngrams, min_df=2 if len(lots) > 50 else 1,
+            sublinear_tf=True,
+        )  # fmt: skip
+        m = self.vectorizer.fit_transform(lots.text)
+        k = max(1, min(N_SVD, m.shape[1] - 1, len(lots) - 1))
+        self.svd = TruncatedSVD(k, random_state=seed).fit(m)
+        self.dims = k
+
+    def vectors(self, lots: LotTable) -> sparse.csr_matrix:
+        """The lots' TF-IDF rows, computed once per table."""
+        key = ("tfidf", id(self))
+        if key not in lots.cache:
+            lots.cache[key] = self.vectorizer.transform(lots.text).tocsr()
+        return lots.cache[key]  # type: ignore[return-value]
+
+    def latent(self, lots: LotTable) -> np.ndarray:
+        """The lots' SVD coordinates (scaled to about unit spread), computed once per table."""
+        key = ("svd", id(self))
+        if key not in lots.cache:
+            lots.cache[key] = 3.0 * self.svd.transform(self.vectors(lots))
+        return lots.cache[key]  # type: ignore[return-value]
+
+
+def ridge_design(a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Rows for the per-buyer ridge: scaled pair attributes, latent text, an intercept."""
+    scaled = np.c_[a[:, 0], a[:, 1], (a[:, 2] - 1) * 10, a[:, 3] - 2, np.minimum(a[:, 4], 2)]
+    return np.c_[scaled, z, np.ones(len(a))]
+
+
+def per_buyer_ridge(x: np.ndarray, t: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    """β per buyer of the ridge t ≈ x·β over that buyer's rows (n × dims; zeros if none)."""
+    d = x.shape[1]
+    xtx = np.zeros((n, d, d))
+    for i in range(d):
+        for j in range(i, d):
+            col = np.bincount(rows, weights=x[:, i] * x[:, j], minlength=n)
+            xtx[:, i, j] = col
+            xtx[:, j, i] = col
+    xty = np.stack([np.bincount(rows, weights=x[:, i] * t, minlength=n) for i in range(d)], 1)
+    xtx += RIDGE_LAMBDA * np.eye(d)
+    return np.linalg.solve(xtx, xty[:, :, None])[:, :, 0]
 
 
 class History:
@@ -79,9 +123,9 @@ class History:
         lots: LotTable,
         buyers: BuyerTable,
         exposures: Sequence[Exposure],
-        vectorizer: TfidfVectorizer,
+        space: TextSpace,
     ) -> None:
-        self.vectorizer = vectorizer
+        self.space = space
         declared = {c for b in buyers.buyers for c in b.permitted_categories}
         self.categories = sorted(set(lots.categories) | declared)
         self.cat_pos = {c: i for i, c in enumerate(self.categories)}
@@ -125,6 +169,9 @@ class History:
         agg = sparse.csr_matrix((resid, (bi, np.arange(len(y)))), shape=(nb, len(y)))
         self.centred = (agg @ vec[li]).tocsr()
         self.buyer_rate = rate
+        # per-buyer ridge on scaled attributes and latent text, target = bid − buyer's rate
+        design = ridge_design(a, space.latent(lots)[li])
+        self.ridge = per_buyer_ridge(design, resid, bi, nb)
         self.buyer_pos = dict(buyers.pos)
         self.train = (bi, li, y)
 
@@ -143,11 +190,8 @@ class History:
         return lots.cache[key]  # type: ignore[return-value]
 
     def vectors(self, lots: LotTable) -> sparse.csr_matrix:
-        """The lots' TF-IDF rows, computed once per table."""
-        key = ("tfidf", id(self.vectorizer))
-        if key not in lots.cache:
-            lots.cache[key] = self.vectorizer.transform(lots.text).tocsr()
-        return lots.cache[key]  # type: ignore[return-value]
+        """The lots' TF-IDF rows (from the shared text space)."""
+        return self.space.vectors(lots)
 
     def buyer_rows(self, buyers: BuyerTable) -> np.ndarray:
         """Row of each buyer of `buyers` in this history (-1 for a buyer never seen in fit)."""
@@ -171,12 +215,66 @@ def pair_attributes(
     ]
 
 
+def _rowdot(
+    vec: sparse.csr_matrix, prof: sparse.csr_matrix, li: np.ndarray, hr: np.ndarray
+) -> np.ndarray:
+    """vec[li[i]] · prof[hr[i]] for every pair (0 where hr is -1).
+
+    One buyer against many lots (every recommendation call) is a sparse mat-vec, over the
+    whole table when most of it is wanted (fancy-indexing many sparse rows costs more);
+    many buyers (training) multiply row by row.
+    """
+    out = np.zeros(len(li))
+    ok = hr >= 0
+    if not ok.any():
+        return out
+    first = hr[ok][0]
+    if np.all(hr[ok] == first):
+        row = prof[first].toarray().ravel()
+        if ok.sum() * 8 > vec.shape[0]:
+            out[ok] = (vec @ row)[li[ok]]
+        else:
+            out[ok] = vec[li[ok]] @ row
+        return out
+    out[ok] = np.asarray(vec[li[ok]].multiply(prof[hr[ok]]).sum(1)).ravel()
+    return out
+
+
 def _take(mat: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """mat[rows, cols] with 0 where either index is -1."""
     ok = (rows >= 0) & (cols >= 0)
     out = np.zeros(len(rows))
     out[ok] = mat[rows[ok], cols[ok]]
     return out
+
+
+CHEAP = ("dist_over_radius", "cat_rate", "contamination_margin", "ask_ratio", "dql_margin",
+         "quantity_over_capacity")  # fmt: skip
+
+
+def cheap_features(
+    hist: History, hist_rows: np.ndarray, buyers: BuyerTable, lots: LotTable, block: PairBlock
+) -> np.ndarray:
+    """The `CHEAP` columns of `pair_features` alone: no text, no per-buyer ridge.
+
+    A first stage ranks tens of thousands of feasible lots on these and hands the best few
+    thousand to the full features (same values, so one model fitted on the full matrix's
+    columns serves).
+    """
+    bx, li = block.buyer_idx, block.lot_idx
+    hr = hist_rows[bx]
+    ci = hist.lot_cat(lots)[li]
+    cat_mrate = np.where(ci >= 0, hist.cat_rate[np.maximum(ci, 0)], hist.market_rate)
+    s_cat, b_cat = _take(hist.shown_cat, hr, ci), _take(hist.bids_cat, hr, ci)
+    maxc = buyers.max_contamination[bx]
+    return np.c_[
+        block.dist_km / np.maximum(buyers.radius[bx], 1e-9),
+        (b_cat + PRIOR * cat_mrate) / (s_cat + PRIOR),
+        (maxc - lots.contamination[li]) / np.maximum(maxc, 1e-9),
+        lots.ask[li],
+        lots.dql[li] - buyers.min_dql[bx],
+        lots.quantity[li] / np.maximum(buyers.capacity[bx], 1e-9),
+    ]
 
 
 def pair_features(
@@ -215,12 +313,9 @@ def pair_features(
     cat_rate = (b_cat + PRIOR * cat_mrate) / (s_cat + PRIOR)
     proc_rate = (b_proc + PRIOR * b_rate) / (s_proc + PRIOR)
     # text: cosine to the centroid of lots the buyer bid on, and the centred profile
-    vec = hist.vectors(lots)[li]
-    dot, psq, tpref = np.zeros(n), np.zeros(n), np.zeros(n)
-    if ok.any():
-        dot[ok] = np.asarray(vec[ok].multiply(hist.profile[hr[ok]]).sum(1)).ravel()
-        psq[ok] = hist.profile_sq[hr[ok]]
-        tpref[ok] = np.asarray(vec[ok].multiply(hist.centred[hr[ok]]).sum(1)).ravel()
+    dot = _rowdot(hist.vectors(lots), hist.profile, li, hr)
+    tpref = _rowdot(hist.vectors(lots), hist.centred, li, hr)
+    psq = np.where(ok, hist.profile_sq[h0], 0.0)
     sim = np.where(psq > 1e-9, dot / np.sqrt(np.maximum(psq, 1e-9)), 0.0)
     tpref = tpref / (shown + PRIOR)
     # revealed preference contrasts: (mean over bids − mean over shown) × (x − mean shown)
@@ -230,6 +325,10 @@ def pair_features(
     m_shown = np.where(shown[:, None] > 0, hs / np.maximum(shown, 1)[:, None], a)
     m_bid = (hb + PRIOR * m_shown) / (bids + PRIOR)[:, None]
     pref = (m_bid - m_shown) * (a - m_shown)
+    ridge = np.zeros(n)
+    if ok.any():
+        design = ridge_design(a[ok], hist.space.latent(lots)[li[ok]])
+        ridge[ok] = np.einsum("ij,ij->i", design, hist.ridge[hr[ok]])
     radius, cap = buyers.radius[bx], buyers.capacity[bx]
     maxc, mind = buyers.max_contamination[bx], buyers.min_dql[bx]
     return np.c_[
@@ -254,4 +353,5 @@ def pair_features(
         lots.quantity[li] / np.maximum(cap, 1e-9),
         tpref,
         pref,
+        ridge,
     ]

@@ -32,19 +32,31 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from matching.feasibility import BuyerTable, LotTable, feasible_lots, haversine_km
-from matching.features import FEATURES, History, PairBlock, pair_features, text_vectorizer
+from matching.features import (
+    CHEAP,
+    FEATURES,
+    History,
+    PairBlock,
+    TextSpace,
+    cheap_features,
+    pair_features,
+)
 from matching.reasons import Facts, explain
 from matching.rerank import rerank
 from matching.types import Buyer, Exposure, Lot, MatchingError, Recommendation
 
 FORMAT_VERSION = 1
 IPW_BINS = 10
+IPW_BUYERS = 300  # buyers sampled to estimate the share of feasible pairs per decile
+LINEAR_ROWS = 200_000  # the linear stages learn from at most this many rows
 # OpenMP threads spin-wait: on a busy 2-core machine a small prediction spread over threads
 # takes 100× longer than on one. Small batches (every recommendation call) and small fits run
 # on one thread; only large fits use every core.
 _THREADS = ThreadpoolController()
 ONE_THREAD_BELOW = 200_000
 N_FOLDS = 5  # out-of-fold histories for the training rows' features
+STAGE0 = 3000  # beyond this many feasible lots, the cheap features pick the candidates first
+PRESELECT = 300  # beyond this many feasible lots, a linear first stage picks whom HGB scores
 
 
 def _check_k(k: object) -> int:
@@ -53,12 +65,41 @@ def _check_k(k: object) -> int:
     return k
 
 
+class Calibrator:
+    """Isotonic on a large held-out set, Platt scaling (logistic on the logit) on a small one:
+    an isotonic step function fitted on a few thousand rows is noisier than the error it fixes.
+    """
+
+    ISOTONIC_FROM = 5000
+
+    def fit(self, raw: np.ndarray, y: np.ndarray) -> Calibrator:
+        """Learn the map from raw scores to observed bid rates."""
+        if len(raw) >= self.ISOTONIC_FROM:
+            self.iso_ = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(raw, y)
+            self.platt_ = None
+        else:
+            self.iso_ = None
+            self.platt_ = LogisticRegression(C=100.0).fit(self._logit(raw), y)
+        return self
+
+    @staticmethod
+    def _logit(p: np.ndarray) -> np.ndarray:
+        q = np.clip(p, 1e-4, 1 - 1e-4)
+        return np.log(q / (1 - q))[:, None]
+
+    def predict(self, raw: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities for raw scores."""
+        if self.iso_ is not None:
+            return self.iso_.predict(raw)
+        return self.platt_.predict_proba(self._logit(raw))[:, 1]  # type: ignore[union-attr]
+
+
 class Recommender:
     """Ranks feasible lots for a buyer and feasible buyers for a lot by calibrated P(bid)."""
 
     def __init__(
         self,
-        model: str = "hgb",
+        model: str = "blend",
         *,
         calibrate: bool = True,
         ipw: bool = True,
@@ -67,16 +108,16 @@ class Recommender:
         seller_penalty: float = 0.02,
         same_seller_decay: float = 0.95,
         buyer_boost: float = 0.05,
-        max_iter: int = 400,
+        max_iter: int = 200,
         max_leaf_nodes: int = 15,
         min_samples_leaf: int = 40,
-        learning_rate: float = 0.05,
+        learning_rate: float = 0.1,
         text_ngrams: tuple[int, int] = (1, 2),
         max_bins: int = 255,
         random_state: int = 0,
     ) -> None:
-        if model not in ("hgb", "logistic"):
-            raise MatchingError("model", "must be 'hgb' or 'logistic'")
+        if model not in ("hgb", "logistic", "blend"):
+            raise MatchingError("model", "must be 'hgb', 'logistic' or 'blend'")
         self.model = model
         self.calibrate = calibrate
         self.ipw = ipw
@@ -110,8 +151,8 @@ class Recommender:
         y = np.array([e.bid for e in exposures], dtype=float)
         if y.min() == y.max():
             raise MatchingError("exposures", "need both bids and non-bids to learn from")
-        vectorizer = text_vectorizer(lot_t, self.text_ngrams)
-        hist = History(lot_t, buy_t, exposures, vectorizer)
+        space = TextSpace(lot_t, self.text_ngrams, self.random_state)
+        hist = History(lot_t, buy_t, exposures, space)
         bi, li, _ = hist.train
         dist = haversine_km(buy_t.lat[bi], buy_t.lon[bi], lot_t.lat[li], lot_t.lon[li])
         rng = np.random.default_rng(self.random_state)
@@ -121,7 +162,7 @@ class Recommender:
         for f in range(N_FOLDS):
             out = folds == f
             rest = [e for e, o in zip(exposures, out, strict=True) if not o]
-            h = History(lot_t, buy_t, rest, vectorizer) if rest else hist
+            h = History(lot_t, buy_t, rest, space) if rest else hist
             block = PairBlock(bi[out], li[out], dist[out])
             x[out] = pair_features(h, h.buyer_rows(buy_t), buy_t, lot_t, block, cold[out])
             buy_t.cache.clear()
@@ -136,10 +177,13 @@ class Recommender:
         # the model learns on the earlier exposures; an isotonic map fitted on its predictions
         # of the later ones calibrates it (no refit: the map belongs to this very model)
         self.estimator_ = self._fit_estimator(x[tr], y[tr], w[tr])
+        cheap = [FEATURES.index(c) for c in CHEAP]
+        self.stage0_ = self._fit_linear(x[tr][:, cheap], y[tr], w[tr])
+        self.stage1_ = (self.estimator_ if self.model == "logistic"
+                        else self._fit_linear(x[tr], y[tr], w[tr]))  # fmt: skip
         self.calibrator_ = None
         if len(ca):
-            self.calibrator_ = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
-            self.calibrator_.fit(self._raw(x[ca]), y[ca])
+            self.calibrator_ = Calibrator().fit(self._raw(x[ca]), y[ca])
         self.history_ = hist
         sellers = np.array([lot_t.seller[i] for i in li])
         self.seller_pop_ = self._popularity(sellers)
@@ -147,10 +191,16 @@ class Recommender:
         self.fitted_ = True
         return self
 
+    def _fit_linear(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> object:
+        if len(x) > LINEAR_ROWS and self.model != "logistic":  # a first stage needs no more
+            pick = np.random.default_rng(self.random_state).choice(len(x), LINEAR_ROWS, False)
+            x, y, w = x[pick], y[pick], w[pick]
+        lr = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+        return lr.fit(x, y, logisticregression__sample_weight=w)
+
     def _fit_estimator(self, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> object:
         if self.model == "logistic":
-            lr = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-            return lr.fit(x, y, logisticregression__sample_weight=w)
+            return self._fit_linear(x, y, w)
         hgb = HistGradientBoostingClassifier(
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
@@ -171,7 +221,9 @@ class Recommender:
         if not self.ipw:
             return np.ones(len(shown_dr))
         feas = []
-        for b in buyers.buyers:
+        rng = np.random.default_rng(self.random_state)
+        sample = rng.permutation(len(buyers))[:IPW_BUYERS]  # the shares settle long before
+        for b in (buyers.buyers[i] for i in sample):
             _, d = feasible_lots(b, lots)
             feas.append(d / max(b.radius_km, 1e-9))
         all_dr = np.concatenate(feas) if feas else np.array([])
@@ -197,6 +249,9 @@ class Recommender:
             raise MatchingError("model", "the recommender is not fitted")
 
     def _raw(self, x: np.ndarray) -> np.ndarray:
+        """The model's probability; `blend` averages the boosting and the linear model."""
+        if self.model == "blend":
+            return 0.5 * (self._raw_of(self.estimator_, x) + self._raw_of(self.stage1_, x))
         return self._raw_of(self.estimator_, x)
 
     @staticmethod
@@ -206,17 +261,40 @@ class Recommender:
                 return estimator.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
         return estimator.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
 
-    def _proba(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _proba(self, x: np.ndarray, calibrated: bool = True) -> tuple[np.ndarray, np.ndarray]:
         raw = self._raw(x)
-        cal = self.calibrator_.predict(raw) if self.calibrator_ is not None else raw
+        use = calibrated and self.calibrator_ is not None
+        cal = self.calibrator_.predict(raw) if use else raw  # type: ignore[union-attr]
         # an isotonic step fitted on a handful of top scores can say 0 or 1; no bid is certain
         return np.clip(cal, 1e-3, 1 - 1e-3), raw
 
-    def _score_block(self, buyers: BuyerTable, lots: LotTable, block: PairBlock):
+    def _score_block(self, buyers: BuyerTable, lots: LotTable, block: PairBlock, k: int = 0):
+        """Features, calibrated P(bid) and ranking keys of the pairs in `block`.
+
+        With `k`, only the best max(PRESELECT, 4k) by the linear first stage are scored by the
+        model (the others get P = 0 and key −∞): a buyer with 80 km of radius in a dense
+        cluster has tens of thousands of feasible lots, and boosting them all takes seconds.
+        """
         hist = self.history_
         x = pair_features(hist, hist.buyer_rows(buyers), buyers, lots, block)
-        p, raw = self._proba(x)
-        return x, p, p + 1e-4 * raw
+        m = max(PRESELECT, 4 * k)
+        if not k or len(x) <= m:
+            p, raw = self._proba(x)
+            return x, p, p + 1e-4 * raw
+        first = self.stage1_.decision_function(x)  # type: ignore[attr-defined]
+        top = np.argpartition(-first, m - 1)[:m]
+        p, key = np.zeros(len(x)), np.full(len(x), -np.inf)
+        p[top], raw = self._proba(x[top])
+        key[top] = p[top] + 1e-4 * raw
+        return x, p, key
+
+    def _stage0(self, buyers: BuyerTable, lots: LotTable, idx: np.ndarray, dist: np.ndarray):
+        """The STAGE0 best of many feasible lots for one buyer by the cheap linear stage."""
+        block = PairBlock(np.zeros(len(idx), dtype=np.int64), idx, dist)
+        c = cheap_features(self.history_, self.history_.buyer_rows(buyers), buyers, lots, block)
+        s0 = self.stage0_.decision_function(c)  # type: ignore[attr-defined]
+        keep = np.argpartition(-s0, STAGE0 - 1)[:STAGE0]
+        return idx[keep], dist[keep]
 
     def index_lots(self, lots: Sequence[Lot]) -> LotTable:
         """Column form of many open lots, to pass as `candidate_lots` again and again."""
@@ -261,14 +339,23 @@ class Recommender:
         if not len(idx):
             return []
         buyers = BuyerTable([buyer])
-        x, p, key = self._score_block(buyers, lots, PairBlock(np.zeros(len(idx), int), idx, dist))
+        if len(idx) > STAGE0 and 4 * k < STAGE0:
+            idx, dist = self._stage0(buyers, lots, idx, dist)
+        block = PairBlock(np.zeros(len(idx), dtype=np.int64), idx, dist)
+        x, p, key = self._score_block(buyers, lots, block, k)
+        live = np.flatnonzero(np.isfinite(key))  # the first stage's choice
         if self.rerank:
-            sellers = np.array([lots.seller[i] for i in idx])
-            pop = np.array([self.seller_pop_.get(s, 0.0) for s in sellers])
-            order = rerank(key, sellers, pop, k, penalty=self.seller_penalty,
-                           decay=self.same_seller_decay)  # fmt: skip
+            key_ = ("seller_pop", id(self))
+            if key_ not in lots.cache:
+                lots.cache[key_] = np.array(
+                    [self.seller_pop_.get(str(s), 0.0) for s in lots.seller_names]
+                )
+            codes = lots.seller_code[idx[live]]
+            pop = lots.cache[key_][codes]  # type: ignore[index]
+            order = live[rerank(key[live], codes, pop, k, penalty=self.seller_penalty,
+                                decay=self.same_seller_decay)]  # fmt: skip
         else:
-            order = np.argsort(-key, kind="stable")[:k]
+            order = live[np.argsort(-key[live], kind="stable")[:k]]
         hrow = int(self.history_.buyer_rows(buyers)[0])
         return [
             Recommendation(
@@ -312,8 +399,13 @@ class Recommender:
             out.append(Recommendation(b.id, float(p[o]), explain(facts, "buyer")))
         return out
 
-    def predict_bid_proba(self, pairs: Sequence[tuple[Buyer, Lot]]) -> np.ndarray:
-        """Calibrated P(bid) for each (buyer, lot) pair; 0 for a pair that is not feasible."""
+    def predict_bid_proba(
+        self, pairs: Sequence[tuple[Buyer, Lot]], *, calibrated: bool = True
+    ) -> np.ndarray:
+        """Calibrated P(bid) for each (buyer, lot) pair; 0 for a pair that is not feasible.
+
+        `calibrated=False` gives the model's raw probabilities (to measure what calibration
+        adds)."""
         self._require_fitted()
         if not pairs:
             return np.zeros(0)
@@ -323,7 +415,9 @@ class Recommender:
         bi = np.array([buyers.pos[b.id] for b, _ in pairs])
         li = np.array([lots.pos[lot.id] for _, lot in pairs])
         dist = haversine_km(buyers.lat[bi], buyers.lon[bi], lots.lat[li], lots.lon[li])
-        _, p, _ = self._score_block(buyers, lots, PairBlock(bi, li, dist))
+        hist = self.history_
+        x = pair_features(hist, hist.buyer_rows(buyers), buyers, lots, PairBlock(bi, li, dist))
+        p, _ = self._proba(x, calibrated)
         feasible = np.zeros(len(pairs), dtype=bool)
         for j, b in enumerate(buyers.buyers):
             fi, _ = feasible_lots(b, lots)

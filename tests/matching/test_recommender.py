@@ -89,7 +89,11 @@ def test_recommend_buyers_for_a_lot(market: Market, fitted: Recommender) -> None
     buyers = {b.id: b for b in market.buyers}
     assert 1 <= len(recs) <= 5
     assert all(is_feasible(buyers[r.id], lot) for r in recs)
-    assert all("对方" in r.reasons[0].zh or "相距" in r.reasons[0].zh for r in recs)
+    # told to the producer: about "them" (对方), never "you" (您)
+    assert all(
+        "您" not in reason.zh and "your" not in reason.en for r in recs for reason in r.reasons
+    )
+    assert any("对方" in reason.zh for r in recs for reason in r.reasons)
 
 
 def test_predict_bid_proba_is_zero_for_infeasible(market: Market, fitted: Recommender) -> None:
