@@ -23,6 +23,21 @@ from typing import Any
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    """The workplace's reference data (`../shared` beside the project).
+
+    A clone elsewhere (a fresh-clone check in /tmp) has no sibling `shared`; then
+    `HUANLIAN_SHARED`, else the workplace's `/work/shared`. Tests and benchmarks read the
+    standards, frames, factors and instances from there at run time.
+    """
+    for candidate in (os.environ.get("HUANLIAN_SHARED"), ROOT.parent / "shared", "/work/shared"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return ROOT.parent / "shared"
+
+
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -34,14 +34,13 @@ import pyvrp  # noqa: E402
 from pyvrp.stop import MaxRuntime  # noqa: E402
 
 import logistics  # noqa: E402
+from benchmarks.common import shared_dir  # noqa: E402
 from logistics.checker import check_routes  # noqa: E402
 from logistics.kpis import compare  # noqa: E402
 from logistics.plan import Compiled, compile_problem  # noqa: E402
 from logistics.synthetic import dongguan_day  # noqa: E402
 
-BENCH = ROOT.parent / "shared" / "benchmarks"
-if not BENCH.exists():
-    BENCH = Path("/work/shared/benchmarks")
+BENCH = shared_dir() / "benchmarks"
 
 SETS = {
     "solomon": [

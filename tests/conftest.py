@@ -20,6 +20,7 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
+from benchmarks.common import shared_dir
 from core.db import db
 from marketplace import create_app
 from passport.triggers import wipe as wipe_passport
@@ -28,7 +29,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = shared_dir()
 
 
 def unavailable(what: str, why: object) -> None:

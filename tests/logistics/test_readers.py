@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import logistics
+from tests.conftest import SHARED
 from tests.logistics.helpers import feasible
 
-BENCH = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-if not BENCH.exists():
-    BENCH = Path("/work/shared/benchmarks")
+BENCH = SHARED / "benchmarks"
 
 
 def _bks(name: str, convention: str) -> float:

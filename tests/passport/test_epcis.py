@@ -12,9 +12,10 @@ from pyld import jsonld
 from core.errors import Invalid
 from passport import epcis, validate
 from passport.epcis import Measurement, Portion
+from tests.conftest import SHARED as SHARED_ROOT
 from tests.passport.fixture import HOST, SITE, build_world, org, uri
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "standards" / "epcis"
+SHARED = SHARED_ROOT / "standards" / "epcis"
 GS1 = [("gs1/EPCIS", validate.validator(validate.load_json(SHARED / "EPCIS-JSON-Schema.json")))]
 EXAMPLES = sorted((SHARED / "examples").glob("*.jsonld"))
 PROTECTED = "transformation_event_all_possible_fields.jsonld"

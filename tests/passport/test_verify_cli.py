@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED as SHARED_ROOT
 from tests.passport.fixture import World, build_world
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "standards" / "epcis"
+SHARED = SHARED_ROOT / "standards" / "epcis"
 
 
 @pytest.fixture(scope="module")
