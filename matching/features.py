@@ -12,6 +12,7 @@ tolerance) and the market-wide category rates.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,7 +78,9 @@ class TextSpace:
         )  # fmt: skip
         m = self.vectorizer.fit_transform(lots.text)
         k = max(1, min(N_SVD, m.shape[1] - 1, len(lots) - 1))
-        self.svd = TruncatedSVD(k, random_state=seed).fit(m)
+        with warnings.catch_warnings():  # identical texts: only the unused variance ratio is 0/0
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.svd = TruncatedSVD(k, random_state=seed).fit(m)
         self.dims = k
 
     def vectors(self, lots: LotTable) -> sparse.csr_matrix:

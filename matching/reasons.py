@@ -84,7 +84,7 @@ def _candidates(f: Facts, view: str) -> list[tuple[float, Reason]]:
         ))  # fmt: skip
     m, c = f.max_contamination_pct, f.contamination_pct
     margin = (m - c) / max(m, 1e-9)
-    if margin >= 0.3:
+    if margin >= 0.3 and m < 100:  # 100 % is no declared limit at all
         out.append((
             margin,
             Reason(

@@ -217,3 +217,26 @@ def test_features_mean_what_they_say(market: Market, fitted: Recommender) -> Non
     blk = PairBlock(np.zeros(2, dtype=np.int64), np.arange(2), np.zeros(2))
     sims = pair_features(hist, hist.buyer_rows(buyers), buyers, two, blk)[:, col["text_sim"]]
     assert sims[0] > sims[1]
+
+
+def test_a_tiny_market_fits_and_recommends() -> None:
+    """Three identical-text lots and two buyers: every model kind still fits and answers."""
+    from datetime import UTC, datetime
+
+    from matching import Exposure
+
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    lots = [Lot(f"L{i}", "废钢", "打包", 23.0, 113.7 + i * 0.01, 5, 1, 5, 2, 1.0, (), t)
+            for i in range(3)]  # fmt: skip
+    buyers = [Buyer("B1", 23.0, 113.7, {"废钢"}), Buyer("B2", 23.01, 113.7, {"废钢", "铜屑"})]
+    ex = [Exposure("B1", "L0", t, True), Exposure("B1", "L1", t, False),
+          Exposure("B2", "L2", t, True), Exposure("B2", "L0", t, False)]  # fmt: skip
+    for kind in ("blend", "hgb", "logistic"):
+        rec = Recommender(model=kind).fit(lots, buyers, ex)
+        assert {r.id for r in rec.recommend_lots(buyers[0], lots, 3)} == {"L0", "L1", "L2"}
+        assert rec.recommend_buyers(lots[0], buyers, 1)[0].id in {"B1", "B2"}
+        reasons = rec.recommend_lots(buyers[0], lots, 1)[0].reasons
+        assert all(r.code != "clean" for r in reasons)  # no tolerance declared: nothing to say
+    with pytest.raises(MatchingError) as err:
+        Recommender(model="forest")
+    assert err.value.field == "model"
