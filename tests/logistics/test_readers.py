@@ -63,3 +63,20 @@ def test_plan_of_x_n101_is_feasible_and_near_the_best_known() -> None:
     result = feasible(p, logistics.plan(p, time_limit_s=2))
     assert not result.dropped
     assert result.distance <= 1.08 * _bks("X-n101-k25", "cvrp_int")
+
+
+def test_console_plans_a_file_and_prints_checked_routes() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "logistics", str(BENCH / "vrptw/solomon/C201.txt"),
+         "--time-limit", "1"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Route #1: ")
+    assert lines[-1].endswith("checker ok")
+    served = sorted(int(x) for ln in lines[:-1] for x in ln.split(": ")[1].split())
+    assert served == list(range(1, 101))
