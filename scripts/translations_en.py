@@ -1046,5 +1046,7 @@ EN.update(
         "今天没有指派给您的本环节工单。": "No work order of this stage is assigned to you today.",
         "关闭工单": "Close work order",
         "工单已关闭。": "Work order closed.",
+        "预警已更新": "Alert updated",
+        "刷新页面查看可用的处理操作": "Reload the page for the handling steps now allowed",
     }
 )

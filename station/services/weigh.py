@@ -359,6 +359,7 @@ def raise_alert(
         vehicle_plate=subject.vehicle_plate,
         supplier_id=subject.supplier_id,
         opened_at=now,
+        updated_at=now,
         due_at=now + rules.DEFAULT_LIMITS[repeat.tier],
     )
     db.session.add(alert)
