@@ -128,9 +128,10 @@ def new_alerts(
     return [(alert.id, _event(alert, link, names, states or {})) for alert in rows]
 
 
-# A change is committed a moment after the time it records: the stream looks this far back and
-# drops what it already sent, so a slow commit is not skipped.
-CHANGE_OVERLAP = timedelta(seconds=5)
+# A change is committed a moment after the time it records: the stream looks this far back
+# (STATION_SSE_OVERLAP_S) and drops what it already sent, so a slow commit is not skipped; a
+# reconnect may repeat a change of those last seconds, which only sets the row again.
+CHANGE_OVERLAP_S = 5.0
 
 
 def cursor(after: int, since: datetime) -> str:
@@ -154,6 +155,7 @@ def changed_alerts(
     station_id: int,
     after: int,
     since: datetime,
+    overlap: timedelta,
     top_tier: int,
     sent: dict[int, datetime],
     link: str,
@@ -168,7 +170,7 @@ def changed_alerts(
         .where(
             Alert.station_id == station_id,
             Alert.id <= after,
-            Alert.updated_at > since - CHANGE_OVERLAP,
+            Alert.updated_at > since - overlap,
             Alert.updated_at > Alert.opened_at,  # changed after it was raised
             Alert.tier <= top_tier,
         )
@@ -203,6 +205,7 @@ def alert_stream() -> Any:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     seconds = float(app.config.get("STATION_SSE_SECONDS", 25))
     poll = float(app.config.get("STATION_SSE_POLL_S", 1))
+    overlap = timedelta(seconds=float(app.config.get("STATION_SSE_OVERLAP_S", CHANGE_OVERLAP_S)))
     link = url_for("station.alert", alert_id=0)
     names = reason_names()  # in the request's language, for the polls outside the request
     states = {k: gettext(v) for k, v in ALERT_STATES.items()}
@@ -216,7 +219,7 @@ def alert_stream() -> Any:
             with app.app_context():
                 found = new_alerts(station, after, top, link, names, states)
                 since, changes = changed_alerts(
-                    station, after, since, top, sent, link, names, states
+                    station, after, since, overlap, top, sent, link, names, states
                 )
             yield from changes
             for alert_id, event in found:
