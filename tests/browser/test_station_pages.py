@@ -53,11 +53,14 @@ def weighbridge(live_app):
             factor_unit="箱",
             record_date=now.date(),
         )  # A = 1,250 kg: the delivery will come in far short
+        made = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Scale).where(Scale.organization_id == station)
+        )  # the live server's database lives on between tests: a new note and scale each time
         setup.create_delivery(
             actor,
             station_id=station,
             factory_id=factory,
-            number="SL-BROWSER-1",
+            number=f"SL-BROWSER-{made + 1}",
             grade="PL-MIXED",
             record_ids=[record.id],
             vehicle_plate="粤S88888",
@@ -65,7 +68,7 @@ def weighbridge(live_app):
         )
         scale = Scale(
             organization_id=station,
-            name_zh="浏览器测试地磅",
+            name_zh="浏览器测试地磅" + (f" {made + 1}" if made else ""),
             protocol=ScaleProtocol.ST_GS,
             port="/dev/null",
             capacity_kg=60_000,
