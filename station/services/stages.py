@@ -3,7 +3,8 @@
 Each stage checks that what it works on is where the previous stage left it (a stage out of
 order is a 409 naming the state it needs), weighs (one weighing per output), makes the new
 labelled packages with their lineage, and moves the inputs on — all in the caller's
-transaction, so a refused step leaves nothing half-written.
+transaction, so a refused step leaves nothing half-written. Each stage may book its weighings
+against a work order (`work_order`: id or number), checked once in `weigh.record`.
 """
 
 from __future__ import annotations
