@@ -1029,3 +1029,24 @@ EN.update(
         "共 %(n)s 条记录，第 %(page)s / %(pages)s 页": "%(n)s records, page %(page)s of %(pages)s",
     }
 )
+
+# Work orders at the scale
+EN.update(
+    {
+        "工单编号已存在：%(number)s": "Work order number already exists: %(number)s",
+        "产线/班组与工单 %(number)s 的产线 %(line)s 不一致": "The line differs from line %(line)s of work order %(number)s",
+        "工单编号不正确": "Not a work order id or number",
+        "工单不存在：%(ref)s": "Work order not found: %(ref)s",
+        "工单 %(number)s 属于“%(stage)s”环节，不是本环节": "Work order %(number)s is for the “%(stage)s” stage, not this one",
+        "工单 %(number)s 已关闭": "Work order %(number)s is closed",
+        "工单 %(number)s 的作业日期是 %(date)s，不是今天": "Work order %(number)s is for %(date)s, not today",
+        "您不在工单 %(number)s 的指派人员中": "You are not assigned to work order %(number)s",
+        "工单不存在": "Work order not found",
+        "不关联工单": "No work order",
+        "今天没有指派给您的本环节工单。": "No work order of this stage is assigned to you today.",
+        "关闭工单": "Close work order",
+        "工单已关闭。": "Work order closed.",
+        "预警已更新": "Alert updated",
+        "刷新页面查看可用的处理操作": "Reload the page for the handling steps now allowed",
+    }
+)

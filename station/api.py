@@ -20,7 +20,16 @@ from core.errors import Invalid, NotFound
 from core.time import utcnow
 from core.units import yuan_to_fen
 from station import quota
-from station.models import Delivery, Location, OutboundPlan, Package, Scale, StandardTare, Weighing
+from station.models import (
+    Delivery,
+    Location,
+    OutboundPlan,
+    Package,
+    Scale,
+    StandardTare,
+    Weighing,
+    WorkOrder,
+)
 from station.scales.registry import REGISTRY
 from station.schemas import (
     BaleSchema,
@@ -40,8 +49,9 @@ from station.schemas import (
     ToleranceSchema,
     WarehouseInSchema,
     WeighingSchema,
+    WorkOrderSchema,
 )
-from station.services import outbound, setup, stages
+from station.services import outbound, setup, stages, work_orders
 from station.services.common import package_by_label, readable, station_of
 from station.services.weigh import Gross, TareSpec, manual
 
@@ -199,7 +209,11 @@ def deliver(data: dict[str, Any], delivery_id: int) -> Any:
     packages = [
         (gross_from(p["weight"], sid), tuple(tare_specs(p["tares"]))) for p in data["packages"]
     ]
-    return _commit(stages.deliver(actor, delivery_id, packages, now=utcnow(), tz=tz()))
+    return _commit(
+        stages.deliver(
+            actor, delivery_id, packages, now=utcnow(), tz=tz(), work_order=data["work_order"]
+        )
+    )
 
 
 def _deductions(items: list[dict[str, Any]]) -> list[quota.Deduction]:
@@ -224,6 +238,7 @@ def receive(data: dict[str, Any], delivery_id: int) -> Any:
             tz=tz(),
             line=data["line"],
             deductions=_deductions(data["deductions"]),
+            work_order=data["work_order"],
         )
     )
 
@@ -241,7 +256,15 @@ def sort(data: dict[str, Any]) -> Any:
         for o in data["outputs"]
     ]
     return _commit(
-        stages.sort(actor, data["receipt"], outputs, now=utcnow(), tz=tz(), line=data["line"])
+        stages.sort(
+            actor,
+            data["receipt"],
+            outputs,
+            now=utcnow(),
+            tz=tz(),
+            line=data["line"],
+            work_order=data["work_order"],
+        )
     )
 
 
@@ -265,6 +288,7 @@ def bale(data: dict[str, Any]) -> Any:
             now=utcnow(),
             tz=tz(),
             line=data["line"],
+            work_order=data["work_order"],
         )
     )
 
@@ -285,8 +309,44 @@ def warehouse_in(data: dict[str, Any]) -> Any:
             gross_from(data["weight"], sid),
             tare_specs(data["tares"]),
             now=utcnow(),
+            tz=tz(),
+            work_order=data["work_order"],
         )
     )
+
+
+# -- work orders ------------------------------------------------------------------------------
+
+
+@blp.route("/work-orders", methods=["GET"])
+@access(kinds=STATION)
+@blp.response(200, WorkOrderSchema(many=True))
+def list_work_orders() -> Any:
+    """My station's work orders, newest first (open and closed)."""
+    sid = station_of(request_actor())
+    return db.session.scalars(
+        sa.select(WorkOrder)
+        .where(WorkOrder.station_id == sid)
+        .order_by(WorkOrder.id.desc())
+        .limit(200)
+    ).all()
+
+
+@blp.route("/work-orders", methods=["POST"])
+@access(kinds=STATION, roles=[Role.MANAGER])
+@blp.arguments(WorkOrderSchema)
+@blp.response(201, WorkOrderSchema)
+def create_work_order(data: dict[str, Any]) -> Any:
+    """A stage's task for a shift and a line, with the staff assigned to weigh against it."""
+    return _commit(setup.create_work_order(request_actor(), **data))
+
+
+@blp.route("/work-orders/<int:order_id>/close", methods=["POST"])
+@access(kinds=STATION, roles=WRITERS)
+@blp.response(200, WorkOrderSchema)
+def close_work_order(order_id: int) -> Any:
+    """Close an order: nothing more is booked against it (its weighings keep it)."""
+    return _commit(work_orders.close(request_actor(), order_id, now=utcnow()))
 
 
 # -- outbound ---------------------------------------------------------------------------------
@@ -351,6 +411,8 @@ def load(data: dict[str, Any], plan_id: int) -> Any:
             labels=data["labels"],
             vehicle_capacity_kg=data["vehicle_capacity_kg"],
             now=utcnow(),
+            tz=tz(),
+            work_order=data["work_order"],
         )
     )
 

@@ -3,9 +3,10 @@
 - 单日库存结余表 (daily balance) per location × material: opening + in − out ± adjustments =
   closing; against the recorded closing stock the residual must be zero, and a non-zero
   residual or a negative closing flags the row.
-- 过程记录表 (process records): every weighing's A, B, C, D, x, result, tier, operator, scale and
-  raw-frame hash in time order, re-weighs linked both ways; a row that breaks D = B − A or
-  "normal iff |D| ≤ C", or a scale reading without its frame hash, is marked inconsistent.
+- 过程记录表 (process records): every weighing's A, B, C, D, x, result, tier, operator, work
+  order and line, scale and raw-frame hash in time order, re-weighs linked both ways; a row
+  that breaks D = B − A or "normal iff |D| ≤ C", or a scale reading without its frame hash, is
+  marked inconsistent.
 - 再生资源处置报表 (disposal report) per period × factory × received material: recovered = the
   sorted outputs not marked loss, loss = received − recovered (so it includes what vanished
   unweighed), loss rate = 1 − recovery rate; each flow counts in the period it happened in,
@@ -18,30 +19,23 @@ leading apostrophe (`core.tabular.safe_cell`, which the lots export uses too).
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
-from core.tabular import safe_cell
 from station.quota import Check, Result
+from station.report_files import safe_text as safe_text
+from station.report_files import to_csv as to_csv
+from station.report_files import to_xlsx as to_xlsx
 from station.tolerance import N_
 
 ZERO = Decimal(0)
 RATE = Decimal("0.0001")
-YES, NO = N_("是"), N_("否")
 
 
 @dataclass(frozen=True)
@@ -183,6 +177,8 @@ class Weighing:
     manual: bool = False
     frame_hash: str | None = None
     reweigh_of: int | None = None
+    work_order: str = ""  # the order the weighing was booked against (its number)
+    line: str = ""  # 产线/班组: the order's line when booked against one
 
 
 @dataclass(frozen=True)
@@ -208,6 +204,8 @@ class ProcessRow:
     reweigh_of: int | None
     superseded_by: int | None
     consistent: bool
+    work_order: str = ""
+    line: str = ""
 
 
 def _consistent(w: Weighing) -> bool:
@@ -224,7 +222,7 @@ def _consistent(w: Weighing) -> bool:
 # the ProcessRow fields copied as they are from the Weighing
 _FROM_WEIGHING = (
     *("id", "at", "point", "material", "operator", "scale"),
-    *("tier", "manual", "frame_hash", "reweigh_of"),
+    *("tier", "manual", "frame_hash", "reweigh_of", "work_order", "line"),
 )
 
 
@@ -267,6 +265,8 @@ PROCESS_COLUMNS = (
     Column("tier", N_("预警级别")),
     Column("manual", N_("手工录入")),
     Column("operator", N_("操作员")),
+    Column("work_order", N_("工单")),
+    Column("line", N_("产线/班组")),
     Column("scale", N_("衡器")),
     Column("frame_hash", N_("原始数据哈希")),
     Column("reweigh_of", N_("复称自")),
@@ -411,88 +411,3 @@ DISPOSAL_COLUMNS = (
     Column("anomalies", N_("异常次数")),
     Column("no_standard", N_("无定额次数")),
 )
-
-
-# ---- files ------------------------------------------------------------------------------
-
-
-def safe_text(value: str) -> str:
-    """Neutralise text a spreadsheet would execute (CSV/formula injection; `core.tabular`)."""
-    return str(safe_cell(value))
-
-
-def _value(row: Any, column: Column, tz: ZoneInfo, translate: Callable[[str], str]) -> Any:
-    """A cell's value: numbers stay numbers, times local and naive, text escaped."""
-    raw = row[column.key] if isinstance(row, Mapping) else getattr(row, column.key)
-    value = column.format(raw) if column.format else raw
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return translate(YES if value else NO)
-    if isinstance(value, enum.Enum):
-        value = value.value
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("report times must be timezone-aware")
-        return value.astimezone(tz).replace(tzinfo=None, microsecond=0)
-    if isinstance(value, tuple):
-        value = "；".join(f"{name} {amount}" for name, amount in value)
-    if isinstance(value, int | Decimal | date):
-        return value
-    return safe_text(str(value))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return str(value)
-
-
-def to_csv(
-    rows: Iterable[Any],
-    columns: Sequence[Column],
-    tz: str = "Asia/Shanghai",
-    translate: Callable[[str], str] = str,  # str: the identity on Chinese msgids
-) -> bytes:
-    """CSV bytes, UTF-8 with BOM for Excel; rows are dataclasses or mappings; `translate`
-    (the caller's gettext) turns the Chinese headers and 是/否 into the user's language."""
-    zone = ZoneInfo(tz)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_text(translate(column.header)) for column in columns])
-    for row in rows:
-        writer.writerow([_text(_value(row, column, zone, translate)) for column in columns])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def to_xlsx(
-    rows: Iterable[Any],
-    columns: Sequence[Column],
-    title: str,
-    tz: str = "Asia/Shanghai",
-    translate: Callable[[str], str] = str,  # str: the identity on Chinese msgids
-) -> bytes:
-    """An XLSX workbook of one sheet named after `title` (Excel's 31 characters, no []:*?/\\),
-    a bold frozen header row and numbers as numbers; `translate` (gettext) for headers."""
-    zone = ZoneInfo(tz)
-    book = Workbook(write_only=True)  # streams rows: several times faster for big reports
-    sheet = book.create_sheet(SHEET_TITLE_BAD.sub(" ", title)[:31] or "Sheet1")
-    book.properties.title = title
-    for index, column in enumerate(columns, start=1):
-        width = max(10, min(40, len(column.header) * 2 + 2))
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = [WriteOnlyCell(sheet, value=safe_text(translate(c.header))) for c in columns]
-    for cell in header:
-        cell.font = Font(bold=True)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_value(row, column, zone, translate) for column in columns])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -17,6 +17,29 @@ KG = [decimal_range(0, 1_000_000), max_decimals(3)]
 CODE = validate.Regexp(r"^[A-Z0-9-]{1,20}$", error="大写字母、数字和 -")
 
 
+class WorkOrderRef(fields.Field):
+    """A work order as a client names it: its id (a JSON number) or its number (a string);
+    empty is none. Which order it is, and whether it may be booked, the service decides."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValidationError("工单 id 或编号")
+        text = str(value).strip()
+        if len(text) > 40:
+            raise ValidationError("最多 40 个字符")
+        return text or None
+
+
+def _work_order() -> WorkOrderRef:
+    return WorkOrderRef(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the work order (id or number) the weighing is booked against"},
+    )
+
+
 def _kg(attr: str) -> fields.Function:
     return fields.Function(
         lambda o: str(grams_to_kg(getattr(o, attr))) if getattr(o, attr) is not None else None
@@ -141,6 +164,7 @@ class DeliverSchema(BaseSchema):
     packages = fields.List(
         fields.Nested(PackageInSchema), required=True, validate=validate.Length(min=1, max=200)
     )
+    work_order = _work_order()
 
 
 class ReceiveSchema(BaseSchema):
@@ -148,6 +172,7 @@ class ReceiveSchema(BaseSchema):
     tares = fields.List(fields.Nested(TareInSchema), load_default=list)
     line = fields.Str(load_default="", validate=validate.Length(max=20))
     deductions = fields.List(fields.Nested(DeductionInSchema), load_default=list)
+    work_order = _work_order()
 
 
 class ReweighSchema(BaseSchema):
@@ -167,6 +192,7 @@ class SortSchema(BaseSchema):
         fields.Nested(OutputSchema), required=True, validate=validate.Length(min=1, max=20)
     )
     line = fields.Str(load_default="", validate=validate.Length(max=20))
+    work_order = _work_order()
 
 
 class PickSchema(BaseSchema):
@@ -181,6 +207,7 @@ class BaleSchema(BaseSchema):
     weight = fields.Nested(WeightSchema, required=True)
     tares = fields.List(fields.Nested(TareInSchema), load_default=list)
     line = fields.Str(load_default="", validate=validate.Length(max=20))
+    work_order = _work_order()
 
 
 class WarehouseInSchema(BaseSchema):
@@ -188,6 +215,7 @@ class WarehouseInSchema(BaseSchema):
     location = fields.Str(required=True, validate=CODE)
     weight = fields.Nested(WeightSchema, required=True)
     tares = fields.List(fields.Nested(TareInSchema), load_default=list)
+    work_order = _work_order()
 
 
 class PlanSchema(BaseSchema):
@@ -233,6 +261,18 @@ class LoadSchema(BaseSchema):
     vehicle_capacity_kg = fields.Decimal(
         load_default=None, allow_none=True, allow_nan=False, validate=KG
     )
+    work_order = _work_order()
+
+
+class WorkOrderSchema(BaseSchema):
+    id = fields.Int(dump_only=True)
+    number = fields.Str(required=True, validate=validate.Length(min=1, max=40))
+    stage = fields.Enum(Stage, by_value=True, required=True)
+    line = fields.Str(required=True, validate=validate.Length(min=1, max=20))
+    shift = fields.Str(required=True, validate=validate.Length(min=1, max=10))
+    work_date = fields.Date(required=True)
+    assignees = fields.List(fields.Int(validate=ID), load_default=list)
+    closed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class AlertActionSchema(BaseSchema):
@@ -259,6 +299,9 @@ class WeighingSchema(BaseSchema):
     tier = fields.Int()
     raw_sha256 = fields.Str()
     replaces_id = fields.Int(allow_none=True)
+    work_order_id = fields.Int(allow_none=True)
+    work_order = fields.Function(lambda w: w.work_order.number if w.work_order else None)
+    line = fields.Str()
     created_at = fields.AwareDateTime()
 
 

@@ -22,6 +22,7 @@ class Alert(db.Model):
     __tablename__ = "station_alerts"
     __table_args__ = (
         sa.Index("ix_station_alerts_open", "station_id", "state", "tier"),
+        sa.Index("ix_station_alerts_updated", "station_id", "updated_at"),
         sa.CheckConstraint("tier BETWEEN 0 AND 3", name="tier_range"),
     )
 
@@ -47,6 +48,8 @@ class Alert(db.Model):
     approved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalations: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    # the last change of state or tier: the alert stream pushes changes newer than its cursor
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     weighing: Mapped[Weighing] = relationship()
 

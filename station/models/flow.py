@@ -214,6 +214,7 @@ class Weighing(db.Model):
 
     deductions: Mapped[list[Deduction]] = relationship(order_by="Deduction.id")
     package: Mapped[Package | None] = relationship()
+    work_order: Mapped[WorkOrder | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Weighing {self.id} {self.stage} {self.result}>"

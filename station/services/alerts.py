@@ -59,7 +59,7 @@ def act(
     if action is rules.Action.APPROVE and alert.resolved_by == actor.user_id:
         raise Forbidden("不能审批自己提交的处理原因", {"approver": "same person as the filer"})
     after = rules.move(_pure(alert), action, now=now, role=level_of(actor), reason=reason)
-    alert.state = after.state.value
+    alert.state, alert.updated_at = after.state.value, now  # the stream pushes the change
     if action is rules.Action.ACKNOWLEDGE:
         alert.acknowledged_by, alert.acknowledged_at = actor.user_id, now
     elif action is rules.Action.FILE:
@@ -68,7 +68,24 @@ def act(
         alert.approved_by, alert.approved_at = actor.user_id, now
     elif action is rules.Action.REJECT:
         alert.resolved_by, alert.resolved_at = None, None
+    elif action is rules.Action.ESCALATE:  # by hand, once due: as the job would
+        _escalated(alert, after, now)
     return alert
+
+
+def _escalated(alert: Alert, after: rules.Alert, now: datetime) -> None:
+    """An escalation: the next tier with its own time limit, counted, and announced."""
+    alert.state, alert.tier, alert.updated_at = after.state.value, after.tier, now
+    alert.escalations += 1
+    alert.due_at = now + rules.DEFAULT_LIMITS[after.tier]
+    hooks.announce(
+        "station.alert",
+        [alert.station_id],
+        message=N_("回收站预警 #%(id)s 超时未处理，已升级为%(tier)s级"),
+        params={"id": alert.id, "tier": alert.tier},
+        link=f"/station/alerts/{alert.id}",
+        payload={"alert_id": alert.id, "tier": alert.tier, "escalated": True},
+    )
 
 
 def escalate_due(*, now: datetime) -> list[int]:
@@ -84,19 +101,8 @@ def escalate_due(*, now: datetime) -> list[int]:
     ).all()
     escalated = []
     for alert in due:
-        after = rules.move(_pure(alert), rules.Action.ESCALATE, now=now)
-        alert.state, alert.tier = after.state.value, after.tier
-        alert.escalations += 1
-        alert.due_at = now + rules.DEFAULT_LIMITS[after.tier]
+        _escalated(alert, rules.move(_pure(alert), rules.Action.ESCALATE, now=now), now)
         escalated.append(alert.id)
-        hooks.announce(
-            "station.alert",
-            [alert.station_id],
-            message=N_("回收站预警 #%(id)s 超时未处理，已升级为%(tier)s级"),
-            params={"id": alert.id, "tier": alert.tier},
-            link=f"/station/alerts/{alert.id}",
-            payload={"alert_id": alert.id, "tier": alert.tier, "escalated": True},
-        )
     return escalated
 
 

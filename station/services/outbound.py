@@ -21,6 +21,7 @@ from station.models import OutboundLoad, OutboundPlan, PackageState, Stage, Weig
 from station.services import stock
 from station.services.common import category, grams, kg, organization, package_by_label, writer
 from station.services.weigh import (
+    DEFAULT_TZ,
     Gross,
     Subject,
     TareSpec,
@@ -125,6 +126,8 @@ def load(
     labels: list[str],
     vehicle_capacity_kg: Decimal | None,
     now: datetime,
+    tz: str = DEFAULT_TZ,
+    work_order: int | str | None = None,
 ) -> Weighing:
     """A load leaves (CP4): weighbridge net against what is left of the plan, and against the
     bale labels scanned onto it; paid from the buyer's held money as it goes."""
@@ -160,6 +163,8 @@ def load(
         category_id=plan.category_id,
         now=now,
         unit_price_fen_per_kg=price_per_kg,
+        work_order=work_order,
+        tz=tz,
         subject=Subject(vehicle_plate=plate),
     )
     label_total = sum((kg(b.net_g) for b in bales), Decimal(0))
@@ -180,7 +185,8 @@ def load(
         standard_kg=labels_check.a,
         category_id=plan.category_id,
         now=now,
-        subject=Subject(vehicle_plate=plate),
+        work_order_id=weighing.work_order_id,  # the load's order, checked once above
+        subject=Subject(line=weighing.line, vehicle_plate=plate),
     )
     value = value_fen(plan.unit_price_fen_per_t, weighing.net_g, plan.tax_rate_pct)
     funds = hooks.funds()

@@ -45,6 +45,7 @@ from station.models import (
     Stage,
     StockMove,
     Weighing,
+    WorkOrder,
 )
 from station.services.common import kg, readable
 from station.tolerance import Side
@@ -238,8 +239,9 @@ def process(
         filters.append(w.result == result.value)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(w).where(*filters)) or 0
     rows = db.session.execute(
-        sa.select(w, User.display_name, Scale.name_zh, Category.name_zh, newer.id)
+        sa.select(w, User.display_name, Scale.name_zh, Category.name_zh, newer.id, WorkOrder.number)
         .outerjoin(User, User.id == w.operator_id)
+        .outerjoin(WorkOrder, WorkOrder.id == w.work_order_id)
         .outerjoin(Scale, Scale.id == w.scale_id)
         .outerjoin(Category, Category.id == w.category_id)
         .outerjoin(newer, newer.replaces_id == w.id)
@@ -279,6 +281,8 @@ def _weighing(row: Any, translate: Any) -> pure.Weighing:
         manual=w.manual,
         frame_hash=w.raw_sha256 or None,
         reweigh_of=w.replaces_id,
+        work_order=row[5] or "",
+        line=w.line,
     )
 
 

@@ -316,9 +316,14 @@ def create_work_order(
     )
     if users != set(assignees):
         raise Invalid("指派的人员不属于本回收站", {"assignees": "not station staff"})
+    number = number.strip().upper()
+    if db.session.scalar(
+        sa.select(WorkOrder.id).where(WorkOrder.station_id == sid, WorkOrder.number == number)
+    ):
+        raise Conflict("工单编号已存在：%(number)s", {"number": "exists"}, number=number)
     order = WorkOrder(
         station_id=sid,
-        number=number.strip().upper(),
+        number=number,
         stage=stage,
         line=line.strip(),
         shift=shift.strip(),

@@ -3,23 +3,22 @@
 Each stage checks that what it works on is where the previous stage left it (a stage out of
 order is a 409 naming the state it needs), weighs (one weighing per output), makes the new
 labelled packages with their lineage, and moves the inputs on — all in the caller's
-transaction, so a refused step leaves nothing half-written.
+transaction, so a refused step leaves nothing half-written. Each stage may book its weighings
+against a work order (`work_order`: id or number), checked once in `weigh.record`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from core.auth import Actor
 from core.db import db
 from core.errors import Conflict, Invalid, NotFound
-from core.models import Organization
-from station import labels, passports, quota, tolerance
+from station import passports, quota, tolerance
 from station.models import (
     Package,
     PackageLink,
@@ -29,7 +28,8 @@ from station.models import (
 )
 from station.services import setup, stock
 from station.services.common import grams, kg, package_by_label, writer
-from station.services.weigh import Gross, Subject, TareSpec, record, resolve_tares
+from station.services.packaging import make_package, require_state
+from station.services.weigh import DEFAULT_TZ, Gross, Subject, TareSpec, record, resolve_tares
 
 CP = tolerance.ControlPoint
 
@@ -43,71 +43,6 @@ class Output:
     tares: tuple[TareSpec, ...] = ()
 
 
-def station_code(station_id: int) -> str:
-    return f"ST{station_id:02d}"
-
-
-def new_label(station_id: int, stage: Stage, now: datetime, tz: str) -> str:
-    """The next label of a stage today; the station row is locked so two operators never draw
-    the same sequence number."""
-    from core.time import to_local
-
-    db.session.scalar(
-        sa.select(Organization.id).where(Organization.id == station_id).with_for_update()
-    )
-    day = to_local(now, tz).date()
-    prefix = f"{station_code(station_id)}-{labels.STAGES[stage.value]}-{day:%Y%m%d}-"
-    # A package is labelled the local day it is made (created_at = now): bounding by that day
-    # lets the created_at index find the day's few labels. Without it PostgreSQL served max()
-    # by scanning the label index backwards through every later label (17,000 rows at a month
-    # of 2,000 weighings a day, growing with the history).
-    start = datetime.combine(day, time(0), ZoneInfo(tz))
-    last = db.session.scalar(
-        sa.select(sa.func.max(Package.label)).where(
-            Package.label.like(prefix + "%"),
-            Package.created_at >= start,
-            Package.created_at < start + timedelta(days=1),
-        )
-    )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return labels.label_id(station_code(station_id), stage.value, day, seq)
-
-
-def _package(
-    station_id: int,
-    stage: Stage,
-    state: PackageState,
-    grams_: int,
-    now: datetime,
-    tz: str,
-    **values: object,
-) -> Package:
-    package = Package(
-        station_id=station_id,
-        label=new_label(station_id, stage, now, tz),
-        stage=stage,
-        state=state,
-        net_g=grams_,
-        remaining_g=grams_,
-        created_at=now,
-        **values,
-    )
-    db.session.add(package)
-    db.session.flush()
-    return package
-
-
-def _require(package: Package, *states: PackageState) -> None:
-    if package.state not in states:
-        raise Conflict(
-            "标签 %(label)s 处于“%(state)s”，本环节需要：%(needed)s",
-            {"label": f"state {package.state.value}"},
-            label=package.label,
-            state=package.state.value,
-            needed="、".join(s.value for s in states),
-        )
-
-
 def deliver(
     actor: Actor,
     delivery_id: int,
@@ -115,6 +50,7 @@ def deliver(
     *,
     now: datetime,
     tz: str,
+    work_order: int | str | None = None,
 ) -> list[Package]:
     """送料: each package the factory sends is weighed and labelled (no control point: the
     check is at receiving, against the production records)."""
@@ -128,7 +64,7 @@ def deliver(
     for gross, specs in packages:
         tares, _ = resolve_tares(sid, list(specs), now)
         b = quota.net(gross.kg, tares, now)
-        package = _package(
+        package = make_package(
             sid,
             Stage.DELIVER,
             PackageState.DELIVERED,
@@ -151,6 +87,8 @@ def deliver(
             now=now,
             package_id=package.id,
             delivery_id=delivery.id,
+            work_order=work_order,
+            tz=tz,
             checked=False,
             subject=Subject(vehicle_plate=delivery.vehicle_plate, supplier_id=delivery.factory_id),
         )
@@ -169,6 +107,7 @@ def receive(
     tz: str,
     line: str = "",
     deductions: list[quota.Deduction] | None = None,
+    work_order: int | str | None = None,
 ) -> Weighing:
     """收料 (CP1): the whole delivery on the scale; A from the production records it references
     (none referenced: `no_standard` and an informational alert)."""
@@ -191,7 +130,7 @@ def receive(
     )
     pure_tares, _ = resolve_tares(sid, tares, now)
     b = quota.net(gross.kg, pure_tares, now)
-    receipt = _package(
+    receipt = make_package(
         sid,
         Stage.RECEIVE,
         PackageState.RECEIVED,
@@ -224,6 +163,8 @@ def receive(
         package_id=receipt.id,
         delivery_id=delivery.id,
         deductions=deductions,
+        work_order=work_order,
+        tz=tz,
         subject=Subject(
             line=line, vehicle_plate=delivery.vehicle_plate, supplier_id=delivery.factory_id
         ),
@@ -240,12 +181,13 @@ def sort(
     now: datetime,
     tz: str,
     line: str = "",
+    work_order: int | str | None = None,
 ) -> list[Weighing]:
     """分拣 (CP2): a receipt split by the ratios valid now; each output weighed against
     B_receive × ratio_j, and the total (outputs + residue) against B_receive."""
     sid = writer(actor)
     receipt = package_by_label(sid, receipt_label, lock=True)
-    _require(receipt, PackageState.RECEIVED)
+    require_state(receipt, PackageState.RECEIVED)
     ratio_set = setup.active_ratios(sid, receipt.category_id, now)
     lines = {line_.label: line_ for line_ in ratio_set.lines}
     pure = [quota.RatioLine(x.label, x.ratio, x.residue) for x in ratio_set.lines]
@@ -265,7 +207,7 @@ def sort(
         ratio_line = lines[output.line]
         tares, _ = resolve_tares(sid, list(output.tares), now)
         b = quota.net(output.gross.kg, tares, now)
-        child = _package(
+        child = make_package(
             sid,
             Stage.SORT,
             PackageState.SORTED,
@@ -289,6 +231,8 @@ def sort(
                 category_id=child.category_id,
                 now=now,
                 package_id=child.id,
+                work_order=work_order,
+                tz=tz,
                 subject=Subject(line=line, supplier_id=receipt.factory_id),
             )
         )
@@ -307,6 +251,8 @@ def sort(
             category_id=receipt.category_id,
             now=now,
             package_id=receipt.id,
+            work_order=work_order,
+            tz=tz,
             subject=Subject(line=line, supplier_id=receipt.factory_id),
         )
     )
@@ -332,6 +278,7 @@ def bale(
     now: datetime,
     tz: str,
     line: str = "",
+    work_order: int | str | None = None,
 ) -> Weighing:
     """打包 (CP3): sorted packages (wholly or in part) pressed into a bale; A = Σ consumed,
     B = bale gross − pallet tare."""
@@ -342,7 +289,7 @@ def bale(
     batches, packages = [], {}
     for label in sorted(picks):
         package = package_by_label(sid, label, lock=True)
-        _require(package, PackageState.SORTED)
+        require_state(package, PackageState.SORTED)
         packages[package.label] = package
         batches.append(quota.SortedBatch(package.label, package.material, kg(package.remaining_g)))
     materials = {p.material for p in packages.values()}
@@ -353,7 +300,7 @@ def bale(
     pure_tares, _ = resolve_tares(sid, tares, now)
     b = quota.net(gross.kg, pure_tares, now)
     first = next(iter(packages.values()))
-    bale_package = _package(
+    bale_package = make_package(
         sid,
         Stage.BALE,
         PackageState.BALED,
@@ -384,6 +331,8 @@ def bale(
         category_id=first.category_id,
         now=now,
         package_id=bale_package.id,
+        work_order=work_order,
+        tz=tz,
         subject=Subject(line=line, supplier_id=first.factory_id),
     )
     passports.baled(taken_from, bale_package, weighing, now)
@@ -398,11 +347,13 @@ def warehouse_in(
     tares: list[TareSpec],
     *,
     now: datetime,
+    tz: str = DEFAULT_TZ,
+    work_order: int | str | None = None,
 ) -> Weighing:
     """入库: a bale re-weighed onto a location; it must weigh what it weighed when baled."""
     sid = writer(actor)
     package = package_by_label(sid, bale_label, lock=True)
-    _require(package, PackageState.BALED)
+    require_state(package, PackageState.BALED)
     place = setup.location_by_code(sid, location)
     pure_tares, _ = resolve_tares(sid, tares, now)
     weighing = record(
@@ -416,6 +367,8 @@ def warehouse_in(
         category_id=package.category_id,
         now=now,
         package_id=package.id,
+        work_order=work_order,
+        tz=tz,
         subject=Subject(supplier_id=package.factory_id),
     )
     package.state, package.location_id = PackageState.IN_STOCK, place.id
@@ -457,7 +410,7 @@ def reweigh(
     package = db.session.scalar(
         sa.select(Package).where(Package.id == old.package_id).with_for_update()
     )
-    _require(package, REWEIGHABLE[old.stage])
+    require_state(package, REWEIGHABLE[old.stage])
     pure_tares, _ = resolve_tares(sid, tares, now)
     new = record(
         actor,

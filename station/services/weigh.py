@@ -9,7 +9,7 @@ loads what they need, stores what they decided, and announces alerts of tier 1 a
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from station import alerts as rules
 from station import hooks, quota, tolerance
 from station.models import Alert, Deduction, Scale, StandardTare, TolerancePolicy, Weighing
 from station.models.flow import Stage
+from station.services import work_orders
 from station.services.common import grams, kg
 
 # Used when a station has not set its own policy for a control point (it should: `/station/setup`).
@@ -44,6 +45,7 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
 # Warehouse-in re-weighs a bale: only the scale's own resolution is tolerated.
 TRANSFER = tolerance.Tolerance(tolerance.Band(tolerance.Basis.ABSOLUTE, Decimal(0)))
 MEASURED_TARE_DRIFT = Decimal("0.05")  # a measured tare 5 % off the standard alerts
+DEFAULT_TZ = "Asia/Shanghai"  # the platform's zone (config TIMEZONE); callers pass theirs
 
 
 def tolerance_from_json(data: Any) -> tolerance.Tolerance:
@@ -217,14 +219,39 @@ def record(
     unit_price_fen_per_kg: Decimal | None = None,
     package_id: int | None = None,
     delivery_id: int | None = None,
+    work_order: int | str | None = None,
     work_order_id: int | None = None,
+    tz: str = DEFAULT_TZ,
     replaces_id: int | None = None,
     deductions: list[quota.Deduction] | None = None,
     total: bool = False,
     checked: bool = True,
 ) -> Weighing:
     """Store one weighing with its check and raise its alert; `checked` False records a
-    weighing of a stage without a control point (送料)."""
+    weighing of a stage without a control point (送料).
+
+    `work_order` (an id or number) books the weighing against an order, checked by
+    `work_orders.for_weighing` against the local day in `tz`; its line becomes the weighing's
+    line. `work_order_id` keeps an order already booked (a 复称 keeps the one it corrects).
+    """
+    if work_order not in (None, ""):
+        order = work_orders.for_weighing(
+            station_id,
+            work_order,
+            stage=stage,
+            operator_id=subject.operator_id or actor.user_id,
+            at=now,
+            tz=tz,
+        )
+        if subject.line and subject.line != order.line:
+            raise Invalid(
+                "产线/班组与工单 %(number)s 的产线 %(line)s 不一致",
+                {"line": f"work order line {order.line}"},
+                number=order.number,
+                line=order.line,
+            )
+        subject = replace(subject, line=order.line)
+        work_order_id = order.id
     b = quota.net(gross.kg, tares, now)
     division = division_of(gross.scale_id)
     if checked:
@@ -332,6 +359,7 @@ def raise_alert(
         vehicle_plate=subject.vehicle_plate,
         supplier_id=subject.supplier_id,
         opened_at=now,
+        updated_at=now,
         due_at=now + rules.DEFAULT_LIMITS[repeat.tier],
     )
     db.session.add(alert)

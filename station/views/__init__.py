@@ -17,6 +17,7 @@ from flask_babel import gettext
 from core.access import request_actor
 from core.db import db
 from core.i18n import N_
+from core.time import utcnow
 from station.models import Alert
 from station.views.common import PACKAGE_STATES
 
@@ -68,11 +69,30 @@ def _last_alert_id() -> int:
     )
 
 
+def _alert_cursor() -> str:
+    """Where the page's live stream starts: the newest alert now and this moment, so it pushes
+    the alerts after that one and the changes to alerts after this moment."""
+    from station.views.alerts import cursor
+
+    return cursor(_last_alert_id(), utcnow())
+
+
+# An alert's states in words (the stream names them outside the request, so they are msgids).
+ALERT_STATES = {
+    "open": N_("待处理"),
+    "acknowledged": N_("已确认"),
+    "filed": N_("待审批"),
+    "resolved": N_("已解决"),
+    "escalated": N_("已升级"),
+}
+
+
 @bp.context_processor
 def station_names() -> dict[str, Any]:
     """Stage, state and tier names for the station's templates, in the user's language."""
     return {
         "last_alert_id": _last_alert_id,
+        "alert_cursor": _alert_cursor,
         "stage_names": {
             "deliver": gettext("送料"),
             "receive": gettext("收料"),
@@ -83,13 +103,7 @@ def station_names() -> dict[str, Any]:
             "warehouse_out": gettext("出库"),
         },
         "state_names": {k: gettext(v) for k, v in PACKAGE_STATES.items()},
-        "alert_states": {
-            "open": gettext("待处理"),
-            "acknowledged": gettext("已确认"),
-            "filed": gettext("待审批"),
-            "resolved": gettext("已解决"),
-            "escalated": gettext("已升级"),
-        },
+        "alert_states": {k: gettext(v) for k, v in ALERT_STATES.items()},
         "tare_names": {
             "vehicle": gettext("车辆"),
             "container": gettext("容器"),

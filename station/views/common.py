@@ -17,7 +17,7 @@ from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import DomainError
 from core.i18n import N_
-from station.models import Scale
+from station.models import Scale, Stage, WorkOrder
 
 # Package states by name: the stage services quote them in refusals ("标签 … 处于“received”").
 PACKAGE_STATES = {
@@ -155,6 +155,15 @@ def scales() -> list[Scale]:
             sa.select(Scale).where(Scale.organization_id == sid()).order_by(Scale.id)
         )
     )
+
+
+def open_orders(stage: Stage) -> list[WorkOrder]:
+    """Today's open work orders of a stage assigned to me, for a weighing form's select."""
+    from core.time import to_local, utcnow
+    from station.services.work_orders import open_for
+
+    today = to_local(utcnow(), tz()).date()
+    return open_for(sid(), stage, request_actor().user_id, today)
 
 
 def render(template: str, **context: Any) -> str:

@@ -16,7 +16,7 @@ from core.errors import Invalid, NotFound
 from core.time import utcnow
 from station import labels, quota
 from station.api import gross_from, tare_specs
-from station.models import Alert, Delivery, Location, Package, PackageState, Weighing
+from station.models import Alert, Delivery, Location, Package, PackageState, Stage, Weighing
 from station.schemas import (
     BaleSchema,
     DeliverSchema,
@@ -32,6 +32,7 @@ from station.views.common import (
     STATION,
     WRITERS,
     attempt,
+    open_orders,
     render,
     scales,
     sid,
@@ -43,6 +44,13 @@ from station.views.common import (
 
 # The desk's stages in their order, with the URL word of each.
 DESK = ["deliver", "receive", "sort", "bale", "warehouse-in"]
+STAGE_OF = {
+    "deliver": Stage.DELIVER,
+    "receive": Stage.RECEIVE,
+    "sort": Stage.SORT,
+    "bale": Stage.BALE,
+    "warehouse-in": Stage.WAREHOUSE_IN,
+}
 MAX_PICKS = 6
 
 
@@ -104,6 +112,7 @@ def desk_page(stage: str) -> str:
         lines=lines,
         lines_problem=why,
         max_picks=MAX_PICKS,
+        orders=open_orders(STAGE_OF[stage]),
         values=request.form,
     )
 
@@ -131,11 +140,18 @@ def _delivery_id() -> int:
 
 def _deliver() -> Weighing:
     actor, station = request_actor(), sid()
-    data = DeliverSchema().load({"packages": [{"weight": weight_input(), "tares": tares_input()}]})
+    data = DeliverSchema().load(
+        {
+            "packages": [{"weight": weight_input(), "tares": tares_input()}],
+            "work_order": text("work_order"),
+        }
+    )
     packages = [
         (gross_from(p["weight"], station), tuple(tare_specs(p["tares"]))) for p in data["packages"]
     ]
-    made = stages.deliver(actor, _delivery_id(), packages, now=utcnow(), tz=tz())
+    made = stages.deliver(
+        actor, _delivery_id(), packages, now=utcnow(), tz=tz(), work_order=data["work_order"]
+    )
     return db.session.scalar(sa.select(Weighing).where(Weighing.package_id == made[0].id))
 
 
@@ -156,6 +172,7 @@ def _receive() -> Weighing:
             "tares": tares_input(),
             "line": text("line"),
             "deductions": deductions,
+            "work_order": text("work_order"),
         }
     )
     return stages.receive(
@@ -167,6 +184,7 @@ def _receive() -> Weighing:
         tz=tz(),
         line=data["line"],
         deductions=[quota.Deduction(d["kind"], d["kg"], d["reason"]) for d in data["deductions"]],
+        work_order=data["work_order"],
     )
 
 
@@ -184,7 +202,14 @@ def _sort() -> Weighing:
                     "tares": tares_input(f"out{i}-"),
                 }
             )
-    data = SortSchema().load({"receipt": text("receipt"), "outputs": outputs, "line": text("line")})
+    data = SortSchema().load(
+        {
+            "receipt": text("receipt"),
+            "outputs": outputs,
+            "line": text("line"),
+            "work_order": text("work_order"),
+        }
+    )
     made = stages.sort(
         actor,
         data["receipt"],
@@ -197,6 +222,7 @@ def _sort() -> Weighing:
         now=utcnow(),
         tz=tz(),
         line=data["line"],
+        work_order=data["work_order"],
     )
     return made[0]
 
@@ -209,7 +235,13 @@ def _bale() -> Weighing:
         if text(f"pick{i}-label")
     ]
     data = BaleSchema().load(
-        {"picks": picks, "weight": weight_input(), "tares": tares_input(), "line": text("line")}
+        {
+            "picks": picks,
+            "weight": weight_input(),
+            "tares": tares_input(),
+            "line": text("line"),
+            "work_order": text("work_order"),
+        }
     )
     chosen: dict[str, Decimal] = {}
     for pick in data["picks"]:
@@ -222,6 +254,7 @@ def _bale() -> Weighing:
         now=utcnow(),
         tz=tz(),
         line=data["line"],
+        work_order=data["work_order"],
     )
 
 
@@ -233,6 +266,7 @@ def _warehouse_in() -> Weighing:
             "location": text("location"),
             "weight": weight_input(),
             "tares": tares_input(),
+            "work_order": text("work_order"),
         }
     )
     return stages.warehouse_in(
@@ -242,6 +276,8 @@ def _warehouse_in() -> Weighing:
         gross_from(data["weight"], station),
         tare_specs(data["tares"]),
         now=utcnow(),
+        tz=tz(),
+        work_order=data["work_order"],
     )
 
 

@@ -19,7 +19,7 @@ from core.time import utcnow
 from core.units import yuan_to_fen
 from station import quota
 from station.api import gross_from
-from station.models import OutboundPlan, Package, PackageState, Weighing
+from station.models import OutboundPlan, Package, PackageState, Stage, Weighing
 from station.schemas import LoadSchema, PlanSchema
 from station.services import outbound as service
 from station.services.weigh import TareSpec
@@ -30,10 +30,12 @@ from station.views.common import (
     WRITERS,
     attempt,
     done,
+    open_orders,
     render,
     scales,
     sid,
     text,
+    tz,
     weight_input,
 )
 
@@ -142,6 +144,7 @@ def plan_page(plan_id: int) -> str:
         weighings=weighings,
         stock=stock,
         scales=scales(),
+        orders=open_orders(Stage.WAREHOUSE_OUT),
         values=request.form,
     )
 
@@ -190,6 +193,7 @@ def load(plan_id: int) -> Any:
                 "vehicle_tare_kg": text("vehicle_tare_kg") or None,
                 "labels": scanned + request.form.getlist("label"),
                 "vehicle_capacity_kg": text("vehicle_capacity_kg") or None,
+                "work_order": text("work_order"),
             }
         )
         plate = data["vehicle_plate"]
@@ -202,6 +206,8 @@ def load(plan_id: int) -> Any:
             labels=data["labels"],
             vehicle_capacity_kg=data["vehicle_capacity_kg"],
             now=utcnow(),
+            tz=tz(),
+            work_order=data["work_order"],
         )
 
     return attempt(

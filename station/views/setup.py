@@ -39,8 +39,10 @@ from station.schemas import (
     RecordSchema,
     TareSchema,
     ToleranceSchema,
+    WorkOrderSchema,
 )
 from station.services import setup as service
+from station.services import work_orders
 from station.views import bp
 from station.views.common import MANAGERS, STATION, attempt, done, render, scales, sid, text, tz
 
@@ -69,17 +71,6 @@ class ScaleFormSchema(BaseSchema):
     division_g = fields.Int(required=True, validate=validate.Range(min=1, max=1_000_000))
     unit = fields.Str(load_default="kg", validate=validate.OneOf(["g", "kg", "t"]))
     variant = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=16))
-
-
-class WorkOrderFormSchema(BaseSchema):
-    number = fields.Str(required=True, validate=validate.Length(min=1, max=40))
-    stage = fields.Enum(Stage, by_value=True, required=True)
-    line = fields.Str(required=True, validate=validate.Length(min=1, max=20))
-    shift = fields.Str(required=True, validate=validate.Length(min=1, max=10))
-    work_date = fields.Date(required=True)
-    assignees = fields.List(
-        fields.Int(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list
-    )
 
 
 def local_time(value: str) -> str | None:
@@ -219,7 +210,7 @@ def _save_delivery() -> Any:
 
 
 def _save_order() -> Any:
-    data = WorkOrderFormSchema().load(
+    data = WorkOrderSchema().load(
         {
             **{k: text(k) for k in ("number", "stage", "line", "shift", "work_date")},
             "assignees": request.form.getlist("assignees"),
@@ -337,4 +328,15 @@ def setup_save(section: str) -> Any:
         work,
         done(gettext(message), url_for("station.setup_page", section=section)),
         lambda: setup_page_html(section),
+    )
+
+
+@bp.post("/setup/orders/<int:order_id>/close")
+@access(kinds=STATION, roles=MANAGERS)
+def close_order(order_id: int) -> Any:
+    """The setup page's 关闭工单 button: nothing more is booked against the order."""
+    return attempt(
+        lambda: work_orders.close(request_actor(), order_id, now=utcnow()),
+        done(gettext("工单已关闭。"), url_for("station.setup_page", section="orders")),
+        lambda: setup_page_html("orders"),
     )

@@ -53,11 +53,14 @@ def weighbridge(live_app):
             factor_unit="箱",
             record_date=now.date(),
         )  # A = 1,250 kg: the delivery will come in far short
+        made = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Scale).where(Scale.organization_id == station)
+        )  # the live server's database lives on between tests: a new note and scale each time
         setup.create_delivery(
             actor,
             station_id=station,
             factory_id=factory,
-            number="SL-BROWSER-1",
+            number=f"SL-BROWSER-{made + 1}",
             grade="PL-MIXED",
             record_ids=[record.id],
             vehicle_plate="粤S88888",
@@ -65,7 +68,7 @@ def weighbridge(live_app):
         )
         scale = Scale(
             organization_id=station,
-            name_zh="浏览器测试地磅",
+            name_zh="浏览器测试地磅" + (f" {made + 1}" if made else ""),
             protocol=ScaleProtocol.ST_GS,
             port="/dev/null",
             capacity_kg=60_000,
@@ -186,5 +189,86 @@ def test_a_weighing_at_the_desk_and_its_alert_pushed_live(
     assert alerts.page.locator("[data-testid=alert-state]").inner_text() == "已确认"
     alerts.screenshot("station-alert")
     for wrapper in (alerts, desk, board):
+        wrapper.context.close()
+        assert not wrapper.outside, wrapper.outside
+
+
+def test_a_work_order_booked_at_the_desk_and_alert_changes_pushed_live(
+    browser, live_server, live_app, weighbridge
+):
+    """The desk offers today's order for 收料; the result shows its number and line. The
+    alert it raises then changes state (acknowledged on another page, escalated by the job):
+    the alerts list and the alert's own page, both open, show each change without a reload."""
+    from core.time import to_local
+    from station.models import Alert, Stage
+    from station.services import alerts as alert_service
+    from tests.browser.conftest import Page
+
+    with live_app.app_context():
+        manager = db.session.scalar(sa.select(User).where(User.username == "demo-station"))
+        actor = Actor(manager.id, manager.organization_id, manager.organization.kind, manager.role)
+        setup.create_work_order(
+            actor,
+            number="WO-BROWSER-RCV",
+            stage=Stage.RECEIVE,
+            line="二号线",
+            shift="白班",
+            work_date=to_local(utcnow(), live_app.config["TIMEZONE"]).date(),
+            assignees=[manager.id],
+        )
+        db.session.commit()
+
+    alerts = Page(browser, live_server)
+    alerts.login("demo-station", DEMO_PASSWORD)
+    alerts.goto("/station/alerts")
+    desk = Page(browser, live_server)
+    desk.login("demo-station", DEMO_PASSWORD)
+    desk.goto("/station/desk/receive")
+    desk.page.select_option("[data-testid=source]", str(weighbridge))
+    desk.page.locator("[data-testid=reading]").filter(has_text="5198").wait_for(timeout=10_000)
+    desk.page.fill("[data-testid=tare_vehicle]", "粤S88888")
+    desk.page.select_option("[data-testid=work_order]", "WO-BROWSER-RCV")
+    desk.screenshot("station-desk-receive-work-order")
+    desk.page.click("[data-testid=record]")
+    desk.page.wait_for_url("**/station/weighings/*")
+    assert desk.page.locator("[data-testid=result-work-order]").inner_text() == "WO-BROWSER-RCV"
+    assert desk.page.locator("[data-testid=result-line]").inner_text() == "二号线"
+    desk.screenshot("station-weighing-result-work-order")
+
+    row = alerts.page.locator("#alert-rows tr[data-live=true]").first
+    row.wait_for(timeout=10_000)
+    alert_id = int(row.get_attribute("id").rsplit("-", 1)[1])
+    page = Page(browser, live_server)  # the alert's own page, open while it changes
+    page.login("demo-station", DEMO_PASSWORD)
+    page.goto(f"/station/alerts/{alert_id}")
+    assert page.page.locator("[data-testid=alert-state]").inner_text() == "待处理"
+
+    desk.goto(f"/station/alerts/{alert_id}")
+    desk.page.click("[data-testid=acknowledge]")
+    row.locator("[data-state]").filter(has_text="已确认").wait_for(timeout=10_000)
+    state = page.page.locator("[data-testid=alert-state]")
+    state.filter(has_text="已确认").wait_for(timeout=10_000)
+    page.page.locator("#alert-reload").wait_for(timeout=10_000)
+
+    with live_app.app_context():
+        alert = db.session.get(Alert, alert_id)
+        alert.due_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+        assert alert_service.escalate_due(now=utcnow()) == [alert_id]
+        db.session.commit()
+    row.locator("[data-state]").filter(has_text="已升级").wait_for(timeout=10_000)
+    state.filter(has_text="已升级").wait_for(timeout=10_000)
+    assert page.page.locator("[data-testid=alert-escalations]").inner_text() == "1"
+    assert "三级" in row.locator("[data-tier]").inner_text()
+    alerts.screenshot("station-alerts-live-changed")
+    page.screenshot("station-alert-live-changed")
+
+    desk.goto("/station/setup/orders")
+    desk.page.click("[data-testid=close-WO-BROWSER-RCV]")
+    desk.page.wait_for_url("**/station/setup/orders")
+    order_row = desk.page.locator("[data-testid=order-WO-BROWSER-RCV]").inner_text()
+    assert "已关闭" in order_row
+    desk.screenshot("station-setup-orders")
+    for wrapper in (alerts, desk, page):
         wrapper.context.close()
         assert not wrapper.outside, wrapper.outside
