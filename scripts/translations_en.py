@@ -931,7 +931,7 @@ EN = {
     "检验": "Inspected",
     "出库 / 发运": "Outbound / shipped",
     "收货": "Received",
-    "分拣": "Sorted",
+    "分拣": "Sorting",
     "成交": "Traded",
     "在用": "Active",
     "运输中": "In transit",
