@@ -32,6 +32,7 @@ from station import alerts as rules
 from station import quota
 from station.models import (
     Alert,
+    Delivery,
     Package,
     PackageState,
     RecordKind,
@@ -365,11 +366,16 @@ def _day(s: Station, rng: random.Random, day: int, start: date) -> None:
 
 def seed_station(*, now: datetime, days: int = DAYS, seed: int = 20261202) -> int:
     """Play the demo station's last `days` days up to yesterday; returns its weighings
-    (0 when the station already has some, or the demo cluster is missing)."""
+    (0 when it has played them before, or the demo cluster is missing). "Before" is told by the
+    seed's own delivery notes (`SL-<date>-NN`), so weighings a user made on the demo station
+    since do not stop a fresh seed of history."""
     s = _station()
     if s is None:
         return 0
-    if db.session.scalar(sa.select(Weighing.id).where(Weighing.station_id == s.org.id).limit(1)):
+    played = sa.select(Delivery.id).where(
+        Delivery.station_id == s.org.id, Delivery.number.like("SL-2%")
+    )
+    if db.session.scalar(played.limit(1)):
         return 0
     rng = random.Random(seed)
     today = now.astimezone(ZoneInfo(TZ)).date()

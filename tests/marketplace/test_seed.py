@@ -297,7 +297,6 @@ def test_ninety_days_of_trading_history(app, demo, tmp_path) -> None:
 def test_thirty_days_of_the_demo_station(app, demo) -> None:
     """The demo station ran 30 days through the services: every stage, weekly loads paid
     from escrow, the anomalies the seed plants, and alerts in different states."""
-    import time
     from zoneinfo import ZoneInfo
 
     from core.time import utcnow
@@ -306,11 +305,8 @@ def test_thirty_days_of_the_demo_station(app, demo) -> None:
     from station.models.flow import Stage
 
     now = utcnow()
-    started = time.perf_counter()
-    made = seed_station(now=now)
+    made = seed_station(now=now)  # its speed: `flask seed demo` prints it; no timed test
     db.session.commit()
-    elapsed = time.perf_counter() - started
-    assert elapsed < 20, elapsed
     assert made > 500
     assert seed_station(now=now) == 0  # once only
     days = {
