@@ -78,6 +78,7 @@ MODEL_MODULES = (
     "marketplace.trading.models",
     "marketplace.tenders.models",
     "marketplace.notify.models",
+    "marketplace.dispatch.models",
     "station.models",
     "passport.models",
 )
