@@ -31,7 +31,7 @@ def carrier(app):
     db.session.add(depot)
     db.session.flush()
     for plate, kg, m3, hazmat in (("粤S·T0001", 2000, 16, False), ("粤S·T0002", 8000, 45, False),
-                                  ("粤S·T0003", 8000, 40, True)):  # fmt: skip
+                                  ("粤S·T0003", 8000, 40, True), ("粤S·T0004", 20000, 70, False)):  # fmt: skip
         db.session.add(
             Vehicle(organization=org, depot_id=depot.id, plate=plate, vehicle_type="truck",
                     type_zh="货车", capacity_kg=kg, capacity_m3=m3, hazmat_permit=hazmat)

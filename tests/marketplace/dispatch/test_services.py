@@ -37,8 +37,8 @@ def test_requests_come_from_scheduled_trades_and_approved_outbound_plans(
     assert db.session.scalar(sa.select(sa.func.count(PickupRequest.id))) == 2
 
 
-def _plan(carrier):
-    ids = [v.id for v in carrier.vehicles]
+def _plan(carrier, n=3):
+    ids = [v.id for v in carrier.vehicles[:n]]
     plan = services.start_plan(actor(carrier), DAY, ids, time_limit_s=2)
     return wait_planned(plan.id)
 
@@ -58,3 +58,89 @@ def test_planning_job_writes_routes_kpis_and_drops(carrier, scheduled, outbound)
     assert 8 * 3600 <= pickup.start_s <= 17 * 3600 + 1800  # inside the station's hours
     assert plan.kpis["plan"]["km"] > 0 and plan.kpis["baseline"]["co2_kg"] > 0
     assert plan.kpis["plan"]["vehicles"] == 1
+
+
+def test_hand_move_is_rechecked_violations_block_publishing(carrier, scheduled, outbound):
+    me = actor(carrier)
+    plan = _plan(carrier, n=4)
+    assert plan.state == "draft" and plan.valid and plan.dropped == []
+    van, big = carrier.vehicles[0], carrier.vehicles[3]
+    pickup = next(s for s in plan.stops if s.request.source == "trade" and s.kind == "pickup")
+    assert pickup.vehicle_id == big.id
+    moved = services.move_stop(me, plan.id, pickup.id, van.id, 0)
+    assert not moved.valid
+    assert any("over capacity" in v for v in moved.violations), moved.violations
+    on_van = [s for s in moved.stops if s.vehicle_id == van.id]
+    assert [s.kind for s in on_van][0] == "pickup" and len(on_van) >= 2  # delivery came along
+    with pytest.raises(Conflict) as refused:
+        services.publish(me, plan.id, utcnow())
+    assert "violations" in refused.value.fields
+    back = services.move_stop(me, plan.id, pickup.id, big.id, 0)
+    assert back.valid and back.violations == []
+    published = services.publish(me, plan.id, utcnow())
+    assert published.state == "published"
+    with pytest.raises(Conflict):
+        services.move_stop(me, plan.id, pickup.id, van.id, 0)
+
+
+def test_bad_input_names_the_field(carrier, scheduled):
+    me = actor(carrier)
+    with pytest.raises(Invalid) as empty:
+        services.start_plan(me, DAY, [])
+    assert "vehicle_ids" in empty.value.fields
+    stranger = make_org(kind=carrier.organization.kind)
+    with pytest.raises(Invalid) as foreign:
+        services.start_plan(me, DAY, [carrier.vehicles[0].id, 999_999])
+    assert "vehicle_ids" in foreign.value.fields
+    with pytest.raises(Invalid) as limit:
+        services.start_plan(me, DAY, [carrier.vehicles[0].id], time_limit_s=0)
+    assert "time_limit_s" in limit.value.fields
+    with pytest.raises(Invalid) as day:
+        services.parse_day("2026-13-01")
+    assert "day" in day.value.fields
+    plan = _plan(carrier, n=4)
+    stop = plan.stops[0]
+    with pytest.raises(Invalid) as pos:
+        services.move_stop(me, plan.id, stop.id, stop.vehicle_id, 99)
+    assert "position" in pos.value.fields
+    with pytest.raises(Invalid) as veh:
+        services.move_stop(me, plan.id, stop.id, 999_999, 0)
+    assert "vehicle_id" in veh.value.fields
+    for bad in ("abc", "-1", "0", "1e9", "12.3456", "NaN"):
+        with pytest.raises(Invalid) as kg:
+            services.parse_kg(bad)
+        assert "kg" in kg.value.fields
+    other = make_user(stranger)
+    with pytest.raises(NotFound):
+        services.get_plan(actor(other), plan.id)
+    producer = make_user(make_org())
+    with pytest.raises(Forbidden):
+        services.start_plan(actor(producer), DAY, [carrier.vehicles[0].id])
+
+
+def test_driver_confirms_pickup_with_weight_and_passport_event(carrier, scheduled, listed):
+    me = actor(carrier)
+    plan = _plan(carrier, n=4)
+    services.publish(me, plan.id, utcnow())
+    big = carrier.vehicles[3]
+    services.assign_driver(me, plan.id, big.id, carrier.driver.id)
+    driver = actor(carrier.driver)
+    runs = services.my_runs(driver, DAY)
+    assert [r.vehicle.id for _, r in runs] == [big.id]
+    stop = next(s for s in runs[0][1].stops if s.kind == "pickup")
+    before = len(store.lot_events(passport_id(listed["id"])))
+    stranger = make_user(make_org(kind=carrier.organization.kind))
+    with pytest.raises(NotFound):
+        services.confirm(actor(stranger), stop.id, "12480.5", utcnow())
+    colleague = make_user(carrier.organization, role=carrier.driver.role)
+    with pytest.raises(Forbidden):
+        services.confirm(actor(colleague), stop.id, "12480.5", utcnow())
+    done = services.confirm(driver, stop.id, "12480.5", utcnow())
+    assert done.confirmed_kg == Decimal("12480.5") and done.confirmed_at is not None
+    events = store.lot_events(passport_id(listed["id"]))
+    assert len(events) == before + 1
+    assert str(events[-1]["bizStep"]).endswith("shipping")
+    assert events[-1]["quantityList"][0]["quantity"] == 12480.5
+    assert db.session.get(Trade, scheduled).status is TradeStatus.PICKED_UP
+    with pytest.raises(Conflict):
+        services.confirm(driver, stop.id, "12480.5", utcnow())
