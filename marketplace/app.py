@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import api as auth_api
     from marketplace.auth import views as auth_views
     from marketplace.catalogue import api as catalogue_api
+    from marketplace.dispatch import views as dispatch_views
     from marketplace.docs import views as docs_views
     from marketplace.home import views as home_views
     from marketplace.jobs import api as jobs_api
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(station_report_views.bp)
     app.register_blueprint(epcis_api.bp)
     app.register_blueprint(passport_views.bp)
+    app.register_blueprint(dispatch_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,

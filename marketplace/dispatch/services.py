@@ -148,15 +148,22 @@ def start_plan(
 
 def load_problem(plan: RoutePlan) -> logistics.Problem:
     """The plan's problem from its stored requests and vehicles."""
-    reqs = db.session.scalars(
-        sa.select(PickupRequest)
-        .where(PickupRequest.id.in_(plan.request_ids or [-1]))
-        .order_by(PickupRequest.id)
-    ).all()
+    reqs = plan_requests(plan)
     vehicles = db.session.scalars(
         sa.select(Vehicle).where(Vehicle.id.in_(plan.vehicle_ids or [-1])).order_by(Vehicle.id)
     ).all()
     return adapt.build(reqs, vehicles, name=f"plan {plan.id}")
+
+
+def plan_requests(plan: RoutePlan) -> list[PickupRequest]:
+    """The requests a plan was made from."""
+    return list(
+        db.session.scalars(
+            sa.select(PickupRequest)
+            .where(PickupRequest.id.in_(plan.request_ids or [-1]))
+            .order_by(PickupRequest.id)
+        )
+    )
 
 
 def _kpis(problem: logistics.Problem, result: Any) -> dict[str, Any]:
@@ -278,8 +285,7 @@ def move_stop(
         problem, order, [str(v) for v in plan.vehicle_ids], dropped
     )
     plan.valid = not plan.violations
-    kg_of = {r.id: r.kg for r in db.session.scalars(
-        sa.select(PickupRequest).where(PickupRequest.id.in_(plan.request_ids or [-1])))}  # fmt: skip
+    kg_of = {r.id: r.kg for r in plan_requests(plan)}
     for vid, stops in routes.items():
         starts, _back = (
             logistics.service_starts(problem, str(vid), order[plan.vehicle_ids.index(vid)],
