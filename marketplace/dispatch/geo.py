@@ -33,19 +33,31 @@ def routes(plan: RoutePlan, runs: list[Any]) -> dict[str, Any]:
                 continue
             line.append(pt)
             name = s.request.dest_name if s.kind == "delivery" else s.request.site_name
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": pt},
-                "properties": {"vehicle": run.vehicle.plate, "seq": s.seq + 1, "kind": s.kind,
-                               "name": name, "start": clock(s.start_s), "colour": colour},
-            })  # fmt: skip
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": pt},
+                    "properties": {
+                        "vehicle": run.vehicle.plate,
+                        "seq": s.seq + 1,
+                        "kind": s.kind,
+                        "name": name,
+                        "start": clock(s.start_s),
+                        "colour": colour,
+                    },
+                }
+            )
         if home:
             line.append(home)
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": line},
-            "properties": {"vehicle": run.vehicle.plate, "stops": len(run.stops),
-                           "colour": colour},
-        })  # fmt: skip
-    return {"type": "FeatureCollection", "name": f"plan-{plan.id}-{plan.day}",
-            "features": features}  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": line},
+                "properties": {
+                    "vehicle": run.vehicle.plate,
+                    "stops": len(run.stops),
+                    "colour": colour,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "name": f"plan-{plan.id}-{plan.day}", "features": features}

@@ -107,9 +107,7 @@ def day_requests(actor: Actor, day: date) -> list[PickupRequest]:
     return [r for r in free if r.id not in taken]
 
 
-def start_plan(
-    actor: Actor, day: date, vehicle_ids: list[int], time_limit_s: int = 5
-) -> RoutePlan:
+def start_plan(actor: Actor, day: date, vehicle_ids: list[int], time_limit_s: int = 5) -> RoutePlan:
     """Queue the planning job for a day with the chosen vehicles (committed and dispatched)."""
     _writer(actor)
     if not vehicle_ids:
@@ -126,10 +124,13 @@ def start_plan(
         )
     requests = day_requests(actor, day)
     plan = RoutePlan(
-        organization_id=actor.org_id, day=day, vehicle_ids=sorted(set(vehicle_ids)),
-        request_ids=[r.id for r in requests], time_limit_s=time_limit_s,
+        organization_id=actor.org_id,
+        day=day,
+        vehicle_ids=sorted(set(vehicle_ids)),
+        request_ids=[r.id for r in requests],
+        time_limit_s=time_limit_s,
         created_by=actor.user_id,
-    )  # fmt: skip
+    )
     db.session.add(plan)
     db.session.flush()
     job = jobs.create(
@@ -188,10 +189,14 @@ def _write_routes(plan: RoutePlan, details: list[logistics.Route]) -> None:
             rid, kind = adapt.request_of(sid)
             plan.stops.append(
                 RouteStop(
-                    vehicle_id=int(route.vehicle), seq=seq, request_id=rid, kind=kind,
-                    arrival_s=round(route.arrival[seq]), start_s=round(route.start[seq]),
+                    vehicle_id=int(route.vehicle),
+                    seq=seq,
+                    request_id=rid,
+                    kind=kind,
+                    arrival_s=round(route.arrival[seq]),
+                    start_s=round(route.start[seq]),
                     load_kg=adapt.kg(route.load_kg[seq]),
-                )  # fmt: skip
+                )
             )
 
 
@@ -207,8 +212,10 @@ def solve(plan_id: int, progress: Any = None) -> RoutePlan:
     if progress:
         progress(2, 3, "保存路线")
     _write_routes(plan, result.details)
-    plan.dropped = [{"request_id": int(adapt.request_of(d.id)[0]), "reason": d.reason,
-                     "message": d.message} for d in result.dropped]  # fmt: skip
+    plan.dropped = [
+        {"request_id": int(adapt.request_of(d.id)[0]), "reason": d.reason, "message": d.message}
+        for d in result.dropped
+    ]
     plan.violations = logistics.check_plan(problem, result)
     plan.valid = not plan.violations
     plan.kpis = _kpis(problem, result)
@@ -231,7 +238,9 @@ def runs(plan: RoutePlan) -> list[Run]:
         by_vehicle[s.vehicle_id].append(s)
     drivers = {
         d.vehicle_id: db.session.get(User, d.user_id)
-        for d in db.session.scalars(sa.select(VehicleDriver).where(VehicleDriver.plan_id == plan.id))
+        for d in db.session.scalars(
+            sa.select(VehicleDriver).where(VehicleDriver.plan_id == plan.id)
+        )
     }
     out = []
     for vid in plan.vehicle_ids:
@@ -243,8 +252,9 @@ def runs(plan: RoutePlan) -> list[Run]:
 
 def _editable(plan: RoutePlan) -> None:
     if plan.state != "draft":
-        raise Conflict("只有草稿计划可以调整（当前：%(state)s）", {"state": plan.state},
-                       state=plan.state)  # fmt: skip
+        raise Conflict(
+            "只有草稿计划可以调整（当前：%(state)s）", {"state": plan.state}, state=plan.state
+        )
 
 
 def move_stop(
@@ -265,11 +275,13 @@ def move_stop(
     for s in sorted(plan.stops, key=lambda s: (s.vehicle_id, s.seq)):
         routes[s.vehicle_id].append(s)
     if position < 0 or position > len(routes[vehicle_id]):
-        raise Invalid("位置超出范围（0–%(n)s）", {"position": "out of range"},
-                      n=len(routes[vehicle_id]))  # fmt: skip
+        raise Invalid(
+            "位置超出范围（0–%(n)s）", {"position": "out of range"}, n=len(routes[vehicle_id])
+        )
     moving = [stop]
-    partner = next((s for s in plan.stops if s.request_id == stop.request_id and s is not stop),
-                   None)  # fmt: skip
+    partner = next(
+        (s for s in plan.stops if s.request_id == stop.request_id and s is not stop), None
+    )
     if stop.kind == "pickup" and partner is not None and partner.vehicle_id != vehicle_id:
         moving.append(partner)
     for s in moving:
@@ -288,9 +300,12 @@ def move_stop(
     kg_of = {r.id: r.kg for r in plan_requests(plan)}
     for vid, stops in routes.items():
         starts, _back = (
-            logistics.service_starts(problem, str(vid), order[plan.vehicle_ids.index(vid)],
-                                     adapt.SHIFT[0]) if stops else ([], 0.0)
-        )  # fmt: skip
+            logistics.service_starts(
+                problem, str(vid), order[plan.vehicle_ids.index(vid)], adapt.SHIFT[0]
+            )
+            if stops
+            else ([], 0.0)
+        )
         load = Decimal(0)
         for seq, s in enumerate(stops):
             s.vehicle_id, s.seq = vid, seq
@@ -303,7 +318,9 @@ def move_stop(
     return plan
 
 
-def _as_plan(problem: logistics.Problem, plan: RoutePlan, routes: dict[int, list[RouteStop]]) -> Any:
+def _as_plan(
+    problem: logistics.Problem, plan: RoutePlan, routes: dict[int, list[RouteStop]]
+) -> Any:
     """The edited routes in the shape `logistics.kpis` reads (vehicle, stops, depart, back)."""
     details = []
     for vid, stops in routes.items():
@@ -311,8 +328,9 @@ def _as_plan(problem: logistics.Problem, plan: RoutePlan, routes: dict[int, list
             continue
         order = [adapt.stop_key(s) for s in stops]
         starts, back = logistics.service_starts(problem, str(vid), order, adapt.SHIFT[0])
-        details.append(logistics.Route(str(vid), order, starts, starts, [], [], adapt.SHIFT[0],
-                                       back, 0.0))  # fmt: skip
+        details.append(
+            logistics.Route(str(vid), order, starts, starts, [], [], adapt.SHIFT[0], back, 0.0)
+        )
     return logistics.Plan([d.stops for d in details], details, [], 0.0, {}, {})
 
 
@@ -325,8 +343,11 @@ def publish(actor: Actor, plan_id: int, now: datetime) -> RoutePlan:
         raise Conflict("计划仍有违规，不能发布", {"violations": "; ".join(plan.violations)[:300]})
     clash = _taken(plan.day, plan.id) & {s.request_id for s in plan.stops}
     if clash:
-        raise Conflict("部分收料请求已在其他已发布计划中：%(ids)s", {"request_ids": "taken"},
-                       ids=", ".join(str(i) for i in sorted(clash)))  # fmt: skip
+        raise Conflict(
+            "部分收料请求已在其他已发布计划中：%(ids)s",
+            {"request_ids": "taken"},
+            ids=", ".join(str(i) for i in sorted(clash)),
+        )
     plan.state, plan.published_at = "published", now
     db.session.commit()
     return plan

@@ -67,9 +67,7 @@ def gather(day: date) -> list[PickupRequest]:
     """Add the day's missing requests (flushed, not committed); returns the ones added."""
     known = set(
         db.session.execute(
-            sa.select(PickupRequest.source, PickupRequest.source_id).where(
-                PickupRequest.day == day
-            )
+            sa.select(PickupRequest.source, PickupRequest.source_id).where(PickupRequest.day == day)
         ).tuples()
     )
     added: list[PickupRequest] = []
@@ -87,14 +85,29 @@ def gather(day: date) -> list[PickupRequest]:
         kg = Decimal(trade.quantity_g) / 1000
         start, end = window(site.opening_hours)
         row = PickupRequest(
-            source="trade", source_id=trade.id, day=day, organization_id=lot.organization_id,
-            cluster_id=lot.organization.cluster_id, site_name=site.name, lat=site.lat,
-            lon=site.lon, kg=kg, m3=_m3(kg), window_start_s=start, window_end_s=end,
+            source="trade",
+            source_id=trade.id,
+            day=day,
+            organization_id=lot.organization_id,
+            cluster_id=lot.organization.cluster_id,
+            site_name=site.name,
+            lat=site.lat,
+            lon=site.lon,
+            kg=kg,
+            m3=_m3(kg),
+            window_start_s=start,
+            window_end_s=end,
             hazardous=bool(lot.hazardous or (category and category.hazardous)),
-            hw_codes=list(category.hw_codes) if category else [], dest_kind="plant",
-            dest_name=name, dest_lat=dlat, dest_lon=dlon, dest_window_start_s=ds,
-            dest_window_end_s=de, lot_id=lot.id, trade_id=trade.id,
-        )  # fmt: skip
+            hw_codes=list(category.hw_codes) if category else [],
+            dest_kind="plant",
+            dest_name=name,
+            dest_lat=dlat,
+            dest_lon=dlon,
+            dest_window_start_s=ds,
+            dest_window_end_s=de,
+            lot_id=lot.id,
+            trade_id=trade.id,
+        )
         if _add(row, known) is not None:
             added.append(row)
     loaded = (
@@ -117,14 +130,27 @@ def gather(day: date) -> list[PickupRequest]:
         name, dlat, dlon, (ds, de) = _plant(buyer)
         kg = Decimal(plan.planned_g - int(loaded_g)) / 1000
         row = PickupRequest(
-            source="outbound", source_id=plan.id, day=day, organization_id=station.id,
-            cluster_id=station.cluster_id, site_name=sname, lat=slat, lon=slon, kg=kg,
-            m3=_m3(kg), window_start_s=start, window_end_s=end,
+            source="outbound",
+            source_id=plan.id,
+            day=day,
+            organization_id=station.id,
+            cluster_id=station.cluster_id,
+            site_name=sname,
+            lat=slat,
+            lon=slon,
+            kg=kg,
+            m3=_m3(kg),
+            window_start_s=start,
+            window_end_s=end,
             hazardous=bool(category and category.hazardous),
-            hw_codes=list(category.hw_codes) if category else [], dest_kind="plant",
-            dest_name=name, dest_lat=dlat, dest_lon=dlon, dest_window_start_s=ds,
+            hw_codes=list(category.hw_codes) if category else [],
+            dest_kind="plant",
+            dest_name=name,
+            dest_lat=dlat,
+            dest_lon=dlon,
+            dest_window_start_s=ds,
             dest_window_end_s=de,
-        )  # fmt: skip
+        )
         if _add(row, known) is not None:
             added.append(row)
     db.session.flush()

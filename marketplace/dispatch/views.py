@@ -8,7 +8,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 
 from core import jobs
@@ -52,9 +61,13 @@ def index() -> Any:
     requests = services.day_requests(actor, day)
     db.session.commit()  # gathered requests are kept: the plan refers to them
     return render_template(
-        "dispatch/index.html", day=day, plans=services.plans(actor),
-        vehicles=services.fleet(actor), requests=requests, clock=clock,
-    )  # fmt: skip
+        "dispatch/index.html",
+        day=day,
+        plans=services.plans(actor),
+        vehicles=services.fleet(actor),
+        requests=requests,
+        clock=clock,
+    )
 
 
 @bp.post("/dispatch/plans")
@@ -64,8 +77,11 @@ def start() -> Any:
     try:
         day = services.parse_day(request.form.get("day", ""))
         ids = [int(v) for v in request.form.getlist("vehicle_ids") if v.isdigit()]
-        limit = int(request.form.get("time_limit_s") or 5) if (
-            request.form.get("time_limit_s") or "5").isdigit() else 0  # fmt: skip
+        limit = (
+            int(request.form.get("time_limit_s") or 5)
+            if (request.form.get("time_limit_s") or "5").isdigit()
+            else 0
+        )
         plan = services.start_plan(actor, day, ids, limit)
     except (Invalid, Conflict) as err:
         db.session.rollback()
@@ -82,10 +98,15 @@ def plan_page(plan_id: int) -> Any:
     runs = services.runs(plan)
     users = db.session.query(User).filter(User.organization_id == plan.organization_id).all()
     return render_template(
-        "dispatch/plan.html", plan=plan, runs=runs, clock=clock, users=users,
-        geojson=geo.routes(plan, runs), tiles=current_app.config.get("MAP_TILE_URL") or "",
+        "dispatch/plan.html",
+        plan=plan,
+        runs=runs,
+        clock=clock,
+        users=users,
+        geojson=geo.routes(plan, runs),
+        tiles=current_app.config.get("MAP_TILE_URL") or "",
         names={r.id: r for r in services.plan_requests(plan)},
-    )  # fmt: skip
+    )
 
 
 @bp.get("/dispatch/plans/<int:plan_id>/status")

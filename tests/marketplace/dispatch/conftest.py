@@ -30,12 +30,24 @@ def carrier(app):
     depot = Depot(organization=org, name="虎门车场", address="虎门", lat=22.8215, lon=113.7053)
     db.session.add(depot)
     db.session.flush()
-    for plate, kg, m3, hazmat in (("粤S·T0001", 2000, 16, False), ("粤S·T0002", 8000, 45, False),
-                                  ("粤S·T0003", 8000, 40, True), ("粤S·T0004", 20000, 70, False)):  # fmt: skip
+    for plate, kg, m3, hazmat in (
+        ("粤S·T0001", 2000, 16, False),
+        ("粤S·T0002", 8000, 45, False),
+        ("粤S·T0003", 8000, 40, True),
+        ("粤S·T0004", 20000, 70, False),
+    ):
         db.session.add(
-            Vehicle(organization=org, depot_id=depot.id, plate=plate, vehicle_type="truck",
-                    type_zh="货车", capacity_kg=kg, capacity_m3=m3, hazmat_permit=hazmat)
-        )  # fmt: skip
+            Vehicle(
+                organization=org,
+                depot_id=depot.id,
+                plate=plate,
+                vehicle_type="truck",
+                type_zh="货车",
+                capacity_kg=kg,
+                capacity_m3=m3,
+                hazmat_permit=hazmat,
+            )
+        )
     db.session.commit()
     manager = make_user(org, Role.MANAGER)
     manager.headers = bearer(manager)
@@ -49,7 +61,7 @@ def carrier(app):
 
 
 @pytest.fixture
-def scheduled(client, producer, listed, buyers, admin):
+def scheduled(client, producer, listed, buyers, admin):  # noqa: F811 (the fixtures above)
     """A 12.5 t trade whose pickup is scheduled (trade id)."""
     trade_id = won(client, producer, listed, buyers[0], admin)
     path = f"/api/v1/trades/{trade_id}"
@@ -64,9 +76,15 @@ def outbound(app, catalogue):
     buyer = make_org(OrgKind.RECYCLER)
     add_site(buyer, "麻涌造纸厂", 23.05, 113.59)
     category = db.session.scalar(sa.select(Category).where(Category.code == "PA"))
-    plan = OutboundPlan(station_id=station.id, buyer_id=buyer.id, number="OB-T-1",
-                        category_id=category.id, planned_g=3_000_000, unit_price_fen_per_t=150000,
-                        state="approved")  # fmt: skip
+    plan = OutboundPlan(
+        station_id=station.id,
+        buyer_id=buyer.id,
+        number="OB-T-1",
+        category_id=category.id,
+        planned_g=3_000_000,
+        unit_price_fen_per_t=150000,
+        state="approved",
+    )
     db.session.add(plan)
     db.session.commit()
     return plan

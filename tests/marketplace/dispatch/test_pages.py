@@ -22,10 +22,13 @@ def _session(app, user):
 def test_dispatcher_plans_moves_publishes_and_driver_confirms(app, carrier, scheduled, outbound):
     client, csrf = _session(app, carrier)
     page = client.get(f"/dispatch?day={DAY.isoformat()}").get_data(as_text=True)
-    assert "长安一厂" in page and "大岭山回收站" in page
+    assert "长安一厂" in page
+    assert "大岭山回收站" in page
     ids = [str(v.id) for v in carrier.vehicles]
-    started = client.post("/dispatch/plans", data={"csrf_token": csrf, "day": DAY.isoformat(),
-                                                   "vehicle_ids": ids, "time_limit_s": "2"})  # fmt: skip
+    started = client.post(
+        "/dispatch/plans",
+        data={"csrf_token": csrf, "day": DAY.isoformat(), "vehicle_ids": ids, "time_limit_s": "2"},
+    )
     assert started.status_code == 302
     url = started.headers["Location"]
     plan_id = int(url.rsplit("/", 1)[1])
@@ -36,36 +39,51 @@ def test_dispatcher_plans_moves_publishes_and_driver_confirms(app, carrier, sche
         time.sleep(0.2)
     assert status == {"state": "draft", "percent": 100, "message": "完成", "error": ""}
     page = client.get(url).get_data(as_text=True)
-    assert 'data-testid="kpis"' in page and 'data-testid="timeline"' in page
+    assert 'data-testid="kpis"' in page
+    assert 'data-testid="timeline"' in page
     geo = client.get(f"{url}/routes.geojson")
     assert geo.mimetype == "application/geo+json"
     lines = [f for f in geo.json["features"] if f["geometry"]["type"] == "LineString"]
-    assert lines and all(len(f["geometry"]["coordinates"]) >= 4 for f in lines)
+    assert lines
+    assert all(len(f["geometry"]["coordinates"]) >= 4 for f in lines)
     van = carrier.vehicles[0]
-    stop = next(s for s in db.session.get(RoutePlan, plan_id).stops
-                if s.kind == "pickup" and s.request.source == "trade")  # 12.5 t  # fmt: skip
-    moved = client.post(f"{url}/move", data={"csrf_token": csrf, "stop_id": stop.id,
-                                             "vehicle_id": van.id, "position": 0})  # fmt: skip
+    stop = next(
+        s
+        for s in db.session.get(RoutePlan, plan_id).stops
+        if s.kind == "pickup" and s.request.source == "trade"
+    )  # 12.5 t
+    moved = client.post(
+        f"{url}/move",
+        data={"csrf_token": csrf, "stop_id": stop.id, "vehicle_id": van.id, "position": 0},
+    )
     assert moved.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert 'data-testid="violations"' in page and "over capacity" in page
+    assert 'data-testid="violations"' in page
+    assert "over capacity" in page
     refused = client.post(f"{url}/publish", data={"csrf_token": csrf}, follow_redirects=True)
     assert "计划仍有违规，不能发布" in refused.get_data(as_text=True)
-    bad = client.post(f"{url}/move", data={"csrf_token": csrf, "stop_id": stop.id,
-                                           "vehicle_id": "x", "position": 0},
-                      follow_redirects=True)  # fmt: skip
+    bad = client.post(
+        f"{url}/move",
+        data={"csrf_token": csrf, "stop_id": stop.id, "vehicle_id": "x", "position": 0},
+        follow_redirects=True,
+    )
     assert "vehicle_id" in bad.get_data(as_text=True)
     big = carrier.vehicles[3]  # the 20 t truck it came from
-    client.post(f"{url}/move", data={"csrf_token": csrf, "stop_id": stop.id,
-                                     "vehicle_id": big.id, "position": 0})  # fmt: skip
+    client.post(
+        f"{url}/move",
+        data={"csrf_token": csrf, "stop_id": stop.id, "vehicle_id": big.id, "position": 0},
+    )
     db.session.expire_all()
     assert db.session.get(RoutePlan, plan_id).valid
     assert client.post(f"{url}/publish", data={"csrf_token": csrf}).status_code == 302
     assert db.session.get(RoutePlan, plan_id).state == "published"
-    client.post(f"{url}/driver", data={"csrf_token": csrf, "vehicle_id": big.id,
-                                       "user_id": carrier.driver.id})  # fmt: skip
+    client.post(
+        f"{url}/driver",
+        data={"csrf_token": csrf, "vehicle_id": big.id, "user_id": carrier.driver.id},
+    )
     sheet = client.get(f"{url}/vehicles/{big.id}/sheet").get_data(as_text=True)
-    assert big.plate in sheet and carrier.driver.display_name in sheet
+    assert big.plate in sheet
+    assert carrier.driver.display_name in sheet
     # another logistics company does not see the plan at all
     stranger = make_user(make_org(kind=carrier.organization.kind))
     other, other_csrf = _session(app, stranger)
@@ -79,11 +97,20 @@ def test_dispatcher_plans_moves_publishes_and_driver_confirms(app, carrier, sche
     db.session.commit()
     mine = driver.get("/driver").get_data(as_text=True)
     assert 'data-testid="driver-stop"' in mine
-    target = db.session.query(RouteStop).filter_by(plan_id=plan_id, vehicle_id=big.id,
-                                                    kind="pickup").first()  # fmt: skip
-    wrong = driver.post(f"/driver/stops/{target.id}/confirm",
-                        data={"csrf_token": driver_csrf, "kg": "-5"}, follow_redirects=True)  # fmt: skip
+    target = (
+        db.session.query(RouteStop)
+        .filter_by(plan_id=plan_id, vehicle_id=big.id, kind="pickup")
+        .first()
+    )
+    wrong = driver.post(
+        f"/driver/stops/{target.id}/confirm",
+        data={"csrf_token": driver_csrf, "kg": "-5"},
+        follow_redirects=True,
+    )
     assert "kg" in wrong.get_data(as_text=True)
-    ok = driver.post(f"/driver/stops/{target.id}/confirm",
-                     data={"csrf_token": driver_csrf, "kg": "2980.5"}, follow_redirects=True)  # fmt: skip
+    ok = driver.post(
+        f"/driver/stops/{target.id}/confirm",
+        data={"csrf_token": driver_csrf, "kg": "2980.5"},
+        follow_redirects=True,
+    )
     assert 'data-testid="confirmed"' in ok.get_data(as_text=True)

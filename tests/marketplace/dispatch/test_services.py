@@ -27,11 +27,14 @@ def test_requests_come_from_scheduled_trades_and_approved_outbound_plans(
     db.session.commit()
     by_source = {r.source: r for r in added}
     trade = by_source["trade"]
-    assert trade.source_id == scheduled and trade.kg == Decimal("12500.000")
+    assert trade.source_id == scheduled
+    assert trade.kg == Decimal("12500.000")
     assert (trade.window_start_s, trade.window_end_s) == (8 * 3600, 17 * 3600 + 1800)
-    assert trade.dest_kind == "plant" and trade.site_name == "长安一厂"
+    assert trade.dest_kind == "plant"
+    assert trade.site_name == "长安一厂"
     station = by_source["outbound"]
-    assert station.source_id == outbound.id and station.kg == Decimal("3000.000")
+    assert station.source_id == outbound.id
+    assert station.kg == Decimal("3000.000")
     assert station.dest_name == "麻涌造纸厂"
     assert sources.gather(DAY) == []  # gathering twice adds nothing
     assert db.session.scalar(sa.select(sa.func.count(PickupRequest.id))) == 2
@@ -46,24 +49,30 @@ def _plan(carrier, n=3):
 def test_planning_job_writes_routes_kpis_and_drops(carrier, scheduled, outbound):
     plan = _plan(carrier)
     assert plan.state == "draft", plan.error
-    assert plan.valid and plan.violations == []
+    assert plan.valid
+    assert plan.violations == []
     kinds = sorted((s.request.source, s.kind) for s in plan.stops)
     assert kinds == [("outbound", "delivery"), ("outbound", "pickup")]
     # 12.5 t fits none of the trucks (8 t at most): dropped with its reason, not lost
-    trade_request = db.session.scalar(sa.select(PickupRequest).where(PickupRequest.source == "trade"))
+    trade_request = db.session.scalar(
+        sa.select(PickupRequest).where(PickupRequest.source == "trade")
+    )
     assert [(d["request_id"], d["reason"]) for d in plan.dropped] == [
         (trade_request.id, "over_capacity")
     ]
     pickup = next(s for s in plan.stops if s.kind == "pickup")
     assert 8 * 3600 <= pickup.start_s <= 17 * 3600 + 1800  # inside the station's hours
-    assert plan.kpis["plan"]["km"] > 0 and plan.kpis["baseline"]["co2_kg"] > 0
+    assert plan.kpis["plan"]["km"] > 0
+    assert plan.kpis["baseline"]["co2_kg"] > 0
     assert plan.kpis["plan"]["vehicles"] == 1
 
 
 def test_hand_move_is_rechecked_violations_block_publishing(carrier, scheduled, outbound):
     me = actor(carrier)
     plan = _plan(carrier, n=4)
-    assert plan.state == "draft" and plan.valid and plan.dropped == []
+    assert plan.state == "draft"
+    assert plan.valid
+    assert plan.dropped == []
     van, big = carrier.vehicles[0], carrier.vehicles[3]
     pickup = next(s for s in plan.stops if s.request.source == "trade" and s.kind == "pickup")
     assert pickup.vehicle_id == big.id
@@ -71,12 +80,14 @@ def test_hand_move_is_rechecked_violations_block_publishing(carrier, scheduled, 
     assert not moved.valid
     assert any("over capacity" in v for v in moved.violations), moved.violations
     on_van = [s for s in moved.stops if s.vehicle_id == van.id]
-    assert [s.kind for s in on_van][0] == "pickup" and len(on_van) >= 2  # delivery came along
+    assert next(s.kind for s in on_van) == "pickup"
+    assert len(on_van) >= 2
     with pytest.raises(Conflict) as refused:
         services.publish(me, plan.id, utcnow())
     assert "violations" in refused.value.fields
     back = services.move_stop(me, plan.id, pickup.id, big.id, 0)
-    assert back.valid and back.violations == []
+    assert back.valid
+    assert back.violations == []
     published = services.publish(me, plan.id, utcnow())
     assert published.state == "published"
     with pytest.raises(Conflict):
@@ -136,7 +147,8 @@ def test_driver_confirms_pickup_with_weight_and_passport_event(carrier, schedule
     with pytest.raises(Forbidden):
         services.confirm(actor(colleague), stop.id, "12480.5", utcnow())
     done = services.confirm(driver, stop.id, "12480.5", utcnow())
-    assert done.confirmed_kg == Decimal("12480.5") and done.confirmed_at is not None
+    assert done.confirmed_kg == Decimal("12480.5")
+    assert done.confirmed_at is not None
     events = store.lot_events(passport_id(listed["id"]))
     assert len(events) == before + 1
     assert str(events[-1]["bizStep"]).endswith("shipping")
