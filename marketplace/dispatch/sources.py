@@ -2,8 +2,10 @@
 
 Why a query from the market side and not a hook: the station may not import the marketplace
 (DESIGN.md), so an approved outbound plan cannot announce itself here; and trades change state
-in several places. Gathering reads the current rows — trades whose pickup is scheduled and
-station outbound plans that are approved and not yet fully loaded — and adds one
+in several places. Gathering reads the current rows — trades whose pickup is scheduled,
+station outbound plans that are approved and not yet fully loaded, and listed recurring lots
+due that day (daily; weekly on the weekday they were listed; monthly on that day of the month),
+collected to the nearest station of their cluster — and adds one
 `PickupRequest` per source and day (a unique constraint makes a second gathering add nothing).
 A request already gathered keeps its figures, so a plan made from it stays consistent.
 
@@ -21,9 +23,10 @@ import sqlalchemy as sa
 
 from core.catalogue import Category
 from core.db import db
+from core.enums import OrgKind
 from core.models import Organization, Site
 from marketplace.dispatch.models import PickupRequest
-from marketplace.lots.models import Lot
+from marketplace.lots.models import Lot, LotStatus, LotVersion
 from marketplace.trading.models import Trade, TradeStatus
 from station.models.outbound import OutboundLoad, OutboundPlan
 
@@ -153,7 +156,78 @@ def gather(day: date) -> list[PickupRequest]:
         )
         if _add(row, known) is not None:
             added.append(row)
+    added.extend(_recurring(day, known))
     db.session.flush()
+    return added
+
+
+def due(frequency: str | None, listed: date, day: date) -> bool:
+    """Whether a recurring lot listed on `listed` has a collection on `day`."""
+    if day < listed:
+        return False
+    if frequency == "daily":
+        return True
+    if frequency == "weekly":
+        return day.weekday() == listed.weekday()
+    if frequency == "monthly":
+        return day.day == listed.day
+    return False
+
+
+def stations() -> list[Organization]:
+    return list(
+        db.session.scalars(
+            sa.select(Organization)
+            .where(Organization.kind == OrgKind.STATION)
+            .order_by(Organization.id)
+        )
+    )
+
+
+def lot_request(
+    lot: Lot, version: LotVersion, day: date, kg: Decimal, near: list[Organization]
+) -> PickupRequest:
+    """A collection of `kg` from a lot's site to the nearest station of its cluster (to the
+    vehicle's depot when there is none); m³ from the archive's bulk density when given."""
+    site: Site = lot.site
+    start, end = window(site.opening_hours)
+    density = Decimal(version.bulk_density_kg_m3) if version.bulk_density_kg_m3 else KG_PER_M3
+    row = PickupRequest(
+        source="lot", source_id=lot.id, day=day, organization_id=lot.organization_id,
+        cluster_id=lot.organization.cluster_id, site_name=site.name, lat=site.lat,
+        lon=site.lon, kg=kg, m3=(kg / density).quantize(Decimal("0.001")),
+        window_start_s=start, window_end_s=end,
+        hazardous=bool(lot.hazardous or lot.category.hazardous),
+        hw_codes=list(lot.category.hw_codes or []), lot_id=lot.id,
+    )  # fmt: skip
+    same = [st for st in near if st.cluster_id == lot.organization.cluster_id] or near
+    if same:
+        station = min(same, key=lambda st: (st.lat - site.lat) ** 2 + (st.lon - site.lon) ** 2)
+        name, dlat, dlon, (ds, de) = _plant(station)
+        row.dest_kind, row.dest_name, row.dest_lat, row.dest_lon = "station", name, dlat, dlon
+        row.dest_window_start_s, row.dest_window_end_s = ds, de
+    return row
+
+
+def _recurring(day: date, known: set[tuple[str, int]]) -> list[PickupRequest]:
+    rows = db.session.execute(
+        sa.select(Lot, LotVersion)
+        .join(LotVersion, sa.and_(LotVersion.lot_id == Lot.id, LotVersion.number == Lot.version))
+        .where(Lot.status == LotStatus.LISTED)
+        .order_by(Lot.id)
+    ).tuples()
+    near = stations()
+    added: list[PickupRequest] = []
+    for lot, version in rows:
+        rec = version.recurrence or {}
+        listed = (lot.listed_at or lot.created_at).date()
+        if not rec.get("recurring") or not due(rec.get("frequency"), listed, day):
+            continue
+        expected = rec.get("expected_t_per_period")
+        kg = Decimal(str(expected)) * 1000 if expected else Decimal(lot.quantity_g) / 1000
+        row = lot_request(lot, version, day, kg, near)
+        if _add(row, known) is not None:
+            added.append(row)
     return added
 
 

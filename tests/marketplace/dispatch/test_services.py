@@ -3,6 +3,7 @@ re-checked by the independent checker, publishing, and the driver's confirmation
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from marketplace.passports import passport_id
 from marketplace.trading.models import Trade, TradeStatus
 from passport.services import store
 from tests.factories import make_org, make_user
+from tests.marketplace.conftest import archive
 from tests.marketplace.dispatch.conftest import DAY, actor, wait_planned
 
 
@@ -156,3 +158,25 @@ def test_driver_confirms_pickup_with_weight_and_passport_event(carrier, schedule
     assert db.session.get(Trade, scheduled).status is TradeStatus.PICKED_UP
     with pytest.raises(Conflict):
         services.confirm(driver, stop.id, "12480.5", utcnow())
+
+
+def test_recurring_lot_due_today_is_collected_to_the_nearest_station(client, producer, outbound):
+    body = archive(
+        producer.site.id,
+        recurrence={"recurring": True, "frequency": "daily"},  # no expected_t: see the report
+    )
+    lot = client.post("/api/v1/lots", json=body, headers=producer.headers).json
+    assert (
+        client.post(f"/api/v1/lots/{lot['id']}/publish", headers=producer.headers).status_code
+        == 200
+    )
+    day = utcnow().date()
+    added = {r.source: r for r in sources.gather(day)}
+    request = added["lot"]
+    assert request.source_id == lot["id"]
+    assert request.kg == Decimal("12500.000")  # the lot's quantity when no expected figure
+    assert request.dest_kind == "station"
+    assert request.dest_name == "大岭山回收站"
+    assert sources.due("weekly", date(2026, 12, 1), date(2026, 12, 8))
+    assert not sources.due("weekly", date(2026, 12, 1), date(2026, 12, 9))
+    assert not sources.due("daily", date(2026, 12, 2), date(2026, 12, 1))
