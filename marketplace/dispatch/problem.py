@@ -21,6 +21,7 @@ from marketplace.fleet.models import Depot, Vehicle
 SHIFT = (7 * 3600, 19 * 3600)  # the carrier's working day, local time
 MAX_SHIFT_S = 10 * 3600
 COST_PER_KM_FEN = {"van": 250, "rigid_7.5t": 400, "rigid_17t": 550, "rigid_26t": 700, "artic": 850}
+DELIVERY_S = 300  # tipping one load at a plant or station
 COST_PER_HOUR_FEN = 4000  # driver
 COST_PER_DAY_FEN = 30000  # a truck taken out at all
 
@@ -46,7 +47,7 @@ def to_request(r: PickupRequest) -> logistics.Request:
             lat=r.dest_lat,
             lon=r.dest_lon,
             windows=((r.dest_window_start_s, r.dest_window_end_s),),
-            service_s=600,
+            service_s=DELIVERY_S,
         )
     return logistics.Request(
         id=r.id,

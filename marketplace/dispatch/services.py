@@ -31,6 +31,7 @@ from marketplace.dispatch import problem as adapt
 from marketplace.dispatch import sources
 from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop, VehicleDriver
 from marketplace.fleet.models import Vehicle
+from marketplace.lots.models import Lot
 from marketplace.trading import trades
 from marketplace.trading.models import Trade, TradeStatus
 
@@ -405,7 +406,9 @@ def parse_kg(value: object) -> Decimal:
 
 def confirm(actor: Actor, stop_id: int, kg_value: object, now: datetime) -> RouteStop:
     """The driver confirms a stop: time and weighed kg; a trade's pickup moves the trade to
-    picked-up and appends the shipping event with that weight to the lot's passport."""
+    picked-up and appends the shipping event with that weight to the lot's passport, and a
+    recurring lot's collection appends its shipping event. A station's outbound load gets its
+    passport event from the station's own 出库 weighing, not from here."""
     kg = parse_kg(kg_value)
     stop = db.session.scalar(sa.select(RouteStop).where(RouteStop.id == stop_id).with_for_update())
     plan = stop.plan if stop is not None else None
@@ -428,13 +431,17 @@ def confirm(actor: Actor, stop_id: int, kg_value: object, now: datetime) -> Rout
         raise Conflict("该站点已确认", {"stop_id": "already confirmed"})
     stop.confirmed_at, stop.confirmed_kg, stop.confirmed_by = now, kg, actor.user_id
     request = stop.request
+    grams = int((kg * 1000).to_integral_value())
+    if stop.kind == "pickup" and request.source == "lot" and request.lot_id is not None:
+        lot = db.session.get(Lot, request.lot_id)
+        if lot is not None:
+            passports.collected(lot, now, mass_g=grams, carrier_id=plan.organization_id)
     if stop.kind == "pickup" and request.trade_id is not None:
         trade = db.session.scalar(
             sa.select(Trade).where(Trade.id == request.trade_id).with_for_update()
         )
         if trade is not None and trade.status is TradeStatus.SCHEDULED:
             trades.advance(trade, TradeStatus.PICKED_UP)
-            grams = int((kg * 1000).to_integral_value())
             passports.picked_up(trade, now, mass_g=grams, carrier_id=plan.organization_id)
     db.session.commit()
     current_app.logger.info("stop %s confirmed by user %s: %s kg", stop.id, actor.user_id, kg)

@@ -46,12 +46,18 @@ def window(opening_hours: str | None) -> tuple[int, int]:
     return start, end
 
 
+def place(org: Organization, site: str) -> str:
+    """'长安华达纸品 一厂': a site name alone ("一厂") means nothing on a driver's list."""
+    name = org.legal_name.removeprefix("东莞市").removesuffix("有限公司")
+    return f"{name} {site}"[:200] if site and site != org.legal_name else name[:200]
+
+
 def _plant(org: Organization) -> tuple[str, float, float, tuple[int, int]]:
     """A buyer's receiving place: its first site, else the organisation's address."""
     site = org.sites[0] if org.sites else None
     if site is not None:
-        return site.name, site.lat, site.lon, window(site.opening_hours)
-    return org.legal_name, org.lat, org.lon, window(DEFAULT_HOURS)
+        return place(org, site.name), site.lat, site.lon, window(site.opening_hours)
+    return place(org, ""), org.lat, org.lon, window(DEFAULT_HOURS)
 
 
 def _m3(kg: Decimal) -> Decimal:
@@ -93,7 +99,7 @@ def gather(day: date) -> list[PickupRequest]:
             day=day,
             organization_id=lot.organization_id,
             cluster_id=lot.organization.cluster_id,
-            site_name=site.name,
+            site_name=place(lot.organization, site.name),
             lat=site.lat,
             lon=site.lon,
             kg=kg,
@@ -194,8 +200,8 @@ def lot_request(
     density = Decimal(version.bulk_density_kg_m3) if version.bulk_density_kg_m3 else KG_PER_M3
     row = PickupRequest(
         source="lot", source_id=lot.id, day=day, organization_id=lot.organization_id,
-        cluster_id=lot.organization.cluster_id, site_name=site.name, lat=site.lat,
-        lon=site.lon, kg=kg, m3=(kg / density).quantize(Decimal("0.001")),
+        cluster_id=lot.organization.cluster_id, site_name=place(lot.organization, site.name),
+        lat=site.lat, lon=site.lon, kg=kg, m3=(kg / density).quantize(Decimal("0.001")),
         window_start_s=start, window_end_s=end,
         hazardous=bool(lot.hazardous or lot.category.hazardous),
         hw_codes=list(lot.category.hw_codes or []), lot_id=lot.id,

@@ -33,11 +33,11 @@ def test_requests_come_from_scheduled_trades_and_approved_outbound_plans(
     assert trade.kg == Decimal("12500.000")
     assert (trade.window_start_s, trade.window_end_s) == (8 * 3600, 17 * 3600 + 1800)
     assert trade.dest_kind == "plant"
-    assert trade.site_name == "长安一厂"
+    assert trade.site_name.endswith(" 长安一厂")
     station = by_source["outbound"]
     assert station.source_id == outbound.id
     assert station.kg == Decimal("3000.000")
-    assert station.dest_name == "麻涌造纸厂"
+    assert station.dest_name.endswith(" 麻涌造纸厂")
     assert sources.gather(DAY) == []  # gathering twice adds nothing
     assert db.session.scalar(sa.select(sa.func.count(PickupRequest.id))) == 2
 
@@ -176,7 +176,25 @@ def test_recurring_lot_due_today_is_collected_to_the_nearest_station(client, pro
     assert request.source_id == lot["id"]
     assert request.kg == Decimal("12500.000")  # the lot's quantity when no expected figure
     assert request.dest_kind == "station"
-    assert request.dest_name == "大岭山回收站"
+    assert request.dest_name.endswith(" 大岭山回收站")
     assert sources.due("weekly", date(2026, 12, 1), date(2026, 12, 8))
     assert not sources.due("weekly", date(2026, 12, 1), date(2026, 12, 9))
     assert not sources.due("daily", date(2026, 12, 2), date(2026, 12, 1))
+
+
+def test_collecting_a_recurring_lot_appends_its_shipping_event(client, producer, outbound, carrier):
+    body = archive(
+        producer.site.id, quantity_t="3", recurrence={"recurring": True, "frequency": "daily"}
+    )
+    lot = client.post("/api/v1/lots", json=body, headers=producer.headers).json
+    client.post(f"/api/v1/lots/{lot['id']}/publish", headers=producer.headers)
+    me = actor(carrier)
+    today = utcnow().date()  # listed today, due daily from today
+    plan = wait_planned(services.start_plan(me, today, [carrier.vehicles[1].id], 2).id)
+    services.publish(me, plan.id, utcnow())
+    services.assign_driver(me, plan.id, carrier.vehicles[1].id, carrier.driver.id)
+    stop = next(s for s in plan.stops if s.kind == "pickup" and s.request.source == "lot")
+    services.confirm(actor(carrier.driver), stop.id, "2950", utcnow())
+    events = store.lot_events(passport_id(lot["id"]))
+    assert [str(e["bizStep"]).rsplit("/", 1)[-1] for e in events] == ["commissioning", "shipping"]
+    assert events[-1]["quantityList"][0]["quantity"] == 2950.0
