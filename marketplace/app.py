@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import api as auth_api
     from marketplace.auth import views as auth_views
     from marketplace.catalogue import api as catalogue_api
+    from marketplace.dispatch import api as dispatch_api
     from marketplace.dispatch import views as dispatch_views
     from marketplace.docs import views as docs_views
     from marketplace.home import views as home_views
@@ -146,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
         station_api.blp,
         notify_api.blp,
         webhooks_api.blp,
+        dispatch_api.blp,
     ):
         api.register_blueprint(blp)
 
