@@ -83,6 +83,7 @@ def create_plan(body: dict[str, Any]) -> Any:
 @access(kinds=LOGISTICS)
 @blp.response(200, RoutePlanSchema)
 def get_plan(plan_id: int) -> Any:
+    """A plan with its state, stops in order, KPIs, dropped requests and violations."""
     return services.get_plan(require_actor(), plan_id)
 
 
@@ -100,6 +101,7 @@ def move_stop(body: dict[str, Any], plan_id: int) -> Any:
 @access(kinds=LOGISTICS, roles=WRITERS)
 @blp.response(200, RoutePlanSchema)
 def publish_plan(plan_id: int) -> Any:
+    """Publish a draft without violations (409 otherwise); its requests are then taken."""
     return services.publish(require_actor(), plan_id, utcnow())
 
 
