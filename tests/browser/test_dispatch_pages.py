@@ -5,11 +5,17 @@ a phone-sized screen confirms a pickup with its weight."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from core.db import db
 from core.time import utcnow
+from marketplace.dispatch import sources
+from marketplace.dispatch.models import PickupRequest
+from marketplace.lots.models import Lot, LotStatus, LotVersion
 from marketplace.seed.dispatch import seed_dispatch
 from marketplace.seed.services import DEMO_PASSWORD
 from tests.browser.conftest import Page
@@ -17,10 +23,30 @@ from tests.browser.conftest import Page
 pytestmark = pytest.mark.browser
 
 
+def tomorrow():
+    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+
+
 @pytest.fixture
 def seeded(live_app):
+    """Today's published demo plan, and six collections waiting for tomorrow."""
     with live_app.app_context():
         seed_dispatch(now=utcnow())
+        day = tomorrow()
+        if not db.session.scalar(sa.select(PickupRequest.id).where(PickupRequest.day == day)):
+            rows = db.session.execute(
+                sa.select(Lot, LotVersion)
+                .join(
+                    LotVersion,
+                    sa.and_(LotVersion.lot_id == Lot.id, LotVersion.number == Lot.version),
+                )
+                .where(Lot.status == LotStatus.LISTED)
+                .order_by(Lot.id.desc())
+                .limit(6)
+            ).tuples()
+            near = sources.stations()
+            for lot, version in rows:
+                db.session.add(sources.lot_request(lot, version, day, Decimal(1500), near))
         db.session.commit()
         db.session.remove()
 
@@ -42,20 +68,19 @@ def test_dispatcher_plans_a_day_and_driver_confirms(page, seeded, browser, live_
     page.page.wait_for_selector("[data-testid=run-sheet]")
     page.screenshot("dispatch-run-sheet")
     # plan tomorrow: the job runs in the background behind a progress bar
-    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
-    page.goto(f"/dispatch?day={tomorrow}")
+    page.goto(f"/dispatch?day={tomorrow().isoformat()}")
     page.page.click("[data-testid=start-plan]")
     page.page.wait_for_selector("#plan-map[data-ready]", timeout=60_000)
     assert page.page.locator("[data-testid=kpis]").count() == 1
     page.screenshot("dispatch-plan-draft")
     forms = page.page.locator("[data-testid=move-form]")
-    if forms.count():
-        first = forms.nth(0)
-        options = first.locator("select[name=vehicle_id] option")
-        first.locator("select[name=vehicle_id]").select_option(index=options.count() - 1)
-        first.locator("button").click()
-        page.page.wait_for_selector("[data-testid=flash]")
-        page.screenshot("dispatch-plan-moved")
+    assert forms.count() >= 2  # six collections to the station: pickups and deliveries
+    first = forms.nth(0)
+    first.locator("select[name=vehicle_id]").select_option(index=0)  # a 2 t van
+    first.locator("input[name=position]").fill("0")
+    first.locator("button").click()
+    page.page.wait_for_selector("[data-testid=flash]")
+    page.screenshot("dispatch-plan-moved")
     # the driver, on a phone
     phone = Page(browser, live_server)
     phone.page.set_viewport_size({"width": 390, "height": 844})
