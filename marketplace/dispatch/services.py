@@ -9,6 +9,7 @@ published until they are gone.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -294,8 +295,8 @@ def move_stop(
     problem = load_problem(plan)
     order = [[adapt.stop_key(s) for s in routes[v]] for v in plan.vehicle_ids]
     dropped = [d["request_id"] for d in plan.dropped]
-    plan.violations = logistics.check_routes(
-        problem, order, [str(v) for v in plan.vehicle_ids], dropped
+    plan.violations = _readable(
+        logistics.check_routes(problem, order, [str(v) for v in plan.vehicle_ids], dropped)
     )
     plan.valid = not plan.violations
     kg_of = {r.id: r.kg for r in plan_requests(plan)}
@@ -317,6 +318,16 @@ def move_stop(
     plan.kpis = _kpis(problem, result)
     db.session.commit()
     return plan
+
+
+def _readable(violations: list[str]) -> list[str]:
+    """The checker names vehicles and stops by id; the dispatcher knows plates and places."""
+    plates = dict(db.session.execute(sa.select(Vehicle.id, Vehicle.plate)).tuples().all())
+    out = []
+    for v in violations:
+        m = re.match(r"vehicle (\d+): (.*)$", v)
+        out.append(f"{plates.get(int(m.group(1)), m.group(1))}: {m.group(2)}" if m else v)
+    return out
 
 
 def _as_plan(
