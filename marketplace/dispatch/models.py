@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db
+from core.models import Site
 from core.time import utcnow
 from marketplace.fleet.models import Vehicle
 
-SOURCES = ("trade", "outbound", "lot")
+SOURCES = ("trade", "outbound", "lot", "sensor")
 PLAN_STATES = ("planning", "draft", "published", "failed")
 
 
@@ -142,3 +143,30 @@ class VehicleDriver(db.Model):
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("dispatch_plans.id"), index=True)
     vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("vehicles.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+
+
+class FillSensor(db.Model):
+    """A container's fill-level sensor at a factory site: it reports over MQTT (topic
+    ``huanlian/fill/<key>``); crossing `threshold_pct` creates that day's pickup request."""
+
+    __tablename__ = "dispatch_fill_sensors"
+    __table_args__ = (
+        sa.CheckConstraint("threshold_pct BETWEEN 1 AND 100", name="threshold_range"),
+        sa.CheckConstraint("capacity_kg > 0", name="sensor_capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id"))
+    capacity_kg: Mapped[Decimal] = mapped_column(sa.Numeric(10, 1))
+    threshold_pct: Mapped[int] = mapped_column(default=80)
+    last_pct: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 1))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<FillSensor {self.key} {self.last_pct}%>"

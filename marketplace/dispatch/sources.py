@@ -60,7 +60,8 @@ def _plant(org: Organization) -> tuple[str, float, float, tuple[int, int]]:
     return place(org, ""), org.lat, org.lon, window(DEFAULT_HOURS)
 
 
-def _m3(kg: Decimal) -> Decimal:
+def volume(kg: Decimal) -> Decimal:
+    """Estimated m³ of a load of `kg` at the default bulk density."""
     return (kg / KG_PER_M3).quantize(Decimal("0.001"))
 
 
@@ -103,7 +104,7 @@ def gather(day: date) -> list[PickupRequest]:
             lat=site.lat,
             lon=site.lon,
             kg=kg,
-            m3=_m3(kg),
+            m3=volume(kg),
             window_start_s=start,
             window_end_s=end,
             hazardous=bool(lot.hazardous or (category and category.hazardous)),
@@ -148,7 +149,7 @@ def gather(day: date) -> list[PickupRequest]:
             lat=slat,
             lon=slon,
             kg=kg,
-            m3=_m3(kg),
+            m3=volume(kg),
             window_start_s=start,
             window_end_s=end,
             hazardous=bool(category and category.hazardous),
@@ -206,9 +207,16 @@ def lot_request(
         hazardous=bool(lot.hazardous or lot.category.hazardous),
         hw_codes=list(lot.category.hw_codes or []), lot_id=lot.id,
     )  # fmt: skip
-    same = [st for st in near if st.cluster_id == lot.organization.cluster_id] or near
-    if same:
-        station = min(same, key=lambda st: (st.lat - site.lat) ** 2 + (st.lon - site.lon) ** 2)
+    return to_station(row, near)
+
+
+def to_station(row: PickupRequest, near: list[Organization]) -> PickupRequest:
+    """Send a collection to the nearest station of its cluster (any station when the cluster
+    has none; the vehicle's depot when there is no station at all)."""
+    same = [st for st in near if st.cluster_id == row.cluster_id] or near
+    if same and row.lat is not None and row.lon is not None:
+        lat, lon = row.lat, row.lon
+        station = min(same, key=lambda st: (st.lat - lat) ** 2 + (st.lon - lon) ** 2)
         name, dlat, dlon, (ds, de) = _plant(station)
         row.dest_kind, row.dest_name, row.dest_lat, row.dest_lon = "station", name, dlat, dlon
         row.dest_window_start_s, row.dest_window_end_s = ds, de
