@@ -153,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from marketplace.dispatch.cli import dispatch_cli
     from marketplace.notify.cli import notify_cli
     from marketplace.orgs.cli import users_cli
     from marketplace.seed.cli import seed_cli
@@ -161,6 +162,7 @@ def register_cli(app: Flask) -> None:
     from station.cli import station_cli
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(dispatch_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(trading_cli)
     app.cli.add_command(notify_cli)

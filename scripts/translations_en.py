@@ -1131,3 +1131,21 @@ _DISPATCH = {
     "请在每个站点复称后填写实收净重，并请对方签字。": "Re-weigh at each stop, write the net weight and have the other party sign.",
 }
 EN.update({k: v for k, v in _DISPATCH.items() if k not in EN})
+
+_DISPATCH_SENSORS = {
+    "读数不是 JSON": "The reading is not JSON",
+    "读数不是 JSON 对象": "The reading is not a JSON object",
+    "满溢度应为 0–100 的数字": "The fill level must be a number from 0 to 100",
+    "时间格式无效": "Invalid time format",
+    "时间须带时区": "The time needs a time zone",
+    "传感器不存在": "No such sensor",
+    "当天没有可安排的收料请求（或已全部在已发布的计划中）。": "No pickup requests to plan that day (or all are in published plans).",
+    "满溢传感器": "Fill-level sensors",
+    "传感器": "Sensor",
+    "最近读数": "Last reading",
+    "阈值": "Threshold",
+    "离线超过 2 小时": "Silent for over 2 hours",
+    "待收": "Due for pickup",
+    "正常": "Normal",
+}
+EN.update({k: v for k, v in _DISPATCH_SENSORS.items() if k not in EN})

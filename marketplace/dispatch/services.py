@@ -30,7 +30,13 @@ from core.time import utcnow
 from marketplace import passports
 from marketplace.dispatch import problem as adapt
 from marketplace.dispatch import sources
-from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop, VehicleDriver
+from marketplace.dispatch.models import (
+    FillSensor,
+    PickupRequest,
+    RoutePlan,
+    RouteStop,
+    VehicleDriver,
+)
 from marketplace.fleet.models import Vehicle
 from marketplace.lots.models import Lot
 from marketplace.trading import trades
@@ -107,6 +113,16 @@ def day_requests(actor: Actor, day: date) -> list[PickupRequest]:
     taken = _taken(day)
     free = sources.open_requests(day, org.cluster_id if org else None)
     return [r for r in free if r.id not in taken]
+
+
+def cluster_sensors(actor: Actor) -> list[FillSensor]:
+    """The fill-level sensors at factories of the dispatcher's cluster (all without one)."""
+    _dispatcher(actor)
+    org = db.session.get(Organization, actor.org_id)
+    q = sa.select(FillSensor).join(Organization, Organization.id == FillSensor.organization_id)
+    if org is not None and org.cluster_id is not None:
+        q = q.where(Organization.cluster_id == org.cluster_id)
+    return list(db.session.scalars(q.order_by(FillSensor.key)))
 
 
 def start_plan(actor: Actor, day: date, vehicle_ids: list[int], time_limit_s: int = 5) -> RoutePlan:

@@ -27,7 +27,7 @@ from core.errors import Conflict, DomainError, Invalid, NotFound
 from core.models import User
 from core.time import utcnow
 from marketplace.access import access, require_actor
-from marketplace.dispatch import geo, services
+from marketplace.dispatch import geo, sensors, services
 from marketplace.dispatch.problem import clock
 from marketplace.errors import translated
 
@@ -60,8 +60,11 @@ def index() -> Any:
     day = services.parse_day(raw) if raw else _today()
     requests = services.day_requests(actor, day)
     db.session.commit()  # gathered requests are kept: the plan refers to them
+    fill = services.cluster_sensors(actor)
     return render_template(
         "dispatch/index.html",
+        fill_sensors=fill,
+        stale_sensors=sensors.stale(utcnow(), fill),
         day=day,
         plans=services.plans(actor),
         vehicles=services.fleet(actor),

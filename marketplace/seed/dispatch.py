@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from core import auth
 from core.db import db
 from core.enums import OrgKind, Role
-from core.models import Organization, User
+from core.models import Organization, Site, User
 from marketplace.dispatch import services, sources
-from marketplace.dispatch.models import PickupRequest, RoutePlan, VehicleDriver
+from marketplace.dispatch.models import FillSensor, PickupRequest, RoutePlan, VehicleDriver
 from marketplace.fleet.models import Vehicle
 from marketplace.lots.models import Lot, LotStatus, LotVersion
 from marketplace.seed.services import DEMO_PASSWORD
@@ -104,5 +104,36 @@ def seed_dispatch(*, now: datetime, time_limit_s: int = 3, seed: int = 20261203)
     used = sorted({s.vehicle_id for s in plan.stops})
     for vehicle_id, driver in zip(used, _drivers(carrier), strict=False):
         db.session.add(VehicleDriver(plan_id=plan.id, vehicle_id=vehicle_id, user_id=driver.id))
+    _sensors(rng, now)
     db.session.flush()
     return len(plan.stops)
+
+
+def _sensors(rng: random.Random, now: datetime) -> None:
+    """Four demo containers with fill-level sensors: two filling, one full, one gone silent."""
+    from datetime import timedelta
+
+    sites = db.session.scalars(
+        sa.select(Site)
+        .join(Organization, Organization.id == Site.organization_id)
+        .where(Organization.kind == OrgKind.PRODUCER)
+        .order_by(Site.id)
+    ).all()
+    for n, site in enumerate(rng.sample(list(sites), min(4, len(sites))), start=1):
+        pct, seen = [
+            (Decimal("46.0"), 10),
+            (Decimal("71.5"), 5),
+            (Decimal("84.0"), 3),
+            (Decimal("38.0"), 300),
+        ][n - 1]
+        db.session.add(
+            FillSensor(
+                key=f"demo-bin-{n:02d}",
+                organization_id=site.organization_id,
+                site_id=site.id,
+                capacity_kg=Decimal(1200),
+                threshold_pct=80,
+                last_pct=pct,
+                last_seen_at=now - timedelta(minutes=seen),
+            )
+        )
