@@ -56,6 +56,7 @@ def test_dispatcher_plans_a_day_and_driver_confirms(page, seeded, browser, live_
     page.page.click("[data-testid=nav-dispatch]")
     page.page.wait_for_selector("[data-testid=plans]")
     assert page.page.locator("[data-testid=plans] tbody tr").count() >= 1
+    assert page.page.locator("[data-testid=stale]").count() == 1  # the demo's silent sensor
     page.screenshot("dispatch-index")
     # today's published plan (the seed's): map with routes, timeline, KPIs, run sheet
     page.page.click("[data-testid=plans] tbody tr a")
