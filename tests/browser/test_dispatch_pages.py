@@ -82,6 +82,10 @@ def test_dispatcher_plans_a_day_and_driver_confirms(page, seeded, browser, live_
     first.locator("button").click()
     page.page.wait_for_selector("[data-testid=flash]")
     page.screenshot("dispatch-plan-moved")
+    page.page.goto(page.page.url.split("?")[0] + "?lang=en")
+    page.page.wait_for_selector("#plan-map[data-ready]")
+    assert "Route plan" in page.page.inner_text("h1")
+    page.screenshot("dispatch-plan-en")
     # the driver, on a phone
     phone = Page(browser, live_server)
     phone.page.set_viewport_size({"width": 390, "height": 844})
