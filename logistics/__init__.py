@@ -4,7 +4,7 @@
 `check_plan` verifies a plan independently, `kpis` measures it against one trip per request.
 """
 
-from logistics.checker import check_plan, check_routes
+from logistics.checker import check_plan, check_routes, service_starts
 from logistics.model import (
     Depot,
     Destination,
@@ -38,5 +38,6 @@ __all__ = [
     "plan",
     "read_solomon",
     "read_vrplib",
+    "service_starts",
     "validate",
 ]

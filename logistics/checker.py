@@ -154,6 +154,7 @@ def _walk(
 def _timing(
     problem: Problem, v: Vehicle, stops: list[tuple[StopId, Request, bool, int]],
     index: dict[object, int], m: object, tscale: int, fixed: dict[StopId, float], start: int,
+    starts: list[int] | None = None,
 ) -> tuple[int, list[str]]:  # fmt: skip
     """Earliest service starts from a departure: the return time and the missed windows."""
     time = m.time(v.speed())  # type: ignore[attr-defined]
@@ -174,10 +175,34 @@ def _timing(
                     late.append(f"stop {sid} reached at {clock / tscale} after its window {ws}")
                 else:
                     clock = s
+        if starts is not None:
+            starts.append(clock)
         svc = r.destination.service_s if is_delivery else r.service_s
         clock += round(svc * tscale)
     clock += int(time[here, index[("depot", v.end_depot or v.depot)]])
     return clock, late
+
+
+def service_starts(
+    problem: Problem, vehicle: str, route: Sequence[StopId], depart: float
+) -> tuple[list[float], float]:
+    """Earliest service start of each stop of one route leaving at `depart`, and the return
+    time: what a hand-edited route's timeline shows (a missed window keeps the arrival)."""
+    v = next(x for x in problem.vehicles if x.id == vehicle)
+    by_id = {r.id: r for r in problem.requests}
+    points, index = stop_points(problem, set())
+    m = build(points, planar=problem.planar, circuity=problem.circuity,
+              road_graph=problem.road_graph, scale=problem.scale,  # type: ignore[arg-type]
+              round_arcs=problem.round_arcs)  # fmt: skip
+    stops = []
+    for sid in route:
+        text = str(sid)
+        rid = text[: -len(":delivery")] if text.endswith(":delivery") else sid
+        r = by_id.get(rid) or next(x for x in problem.requests if str(x.id) == str(rid))
+        stops.append((sid, r, text.endswith(":delivery"), index[sid]))
+    out: list[int] = []
+    back, _late = _timing(problem, v, stops, index, m, 1, {}, round(depart), out)
+    return [float(x) for x in out], float(back)
 
 
 def check_plan(problem: Problem, plan: object) -> list[str]:

@@ -78,6 +78,7 @@ MODEL_MODULES = (
     "marketplace.trading.models",
     "marketplace.tenders.models",
     "marketplace.notify.models",
+    "marketplace.dispatch.models",
     "station.models",
     "passport.models",
 )
@@ -93,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import api as auth_api
     from marketplace.auth import views as auth_views
     from marketplace.catalogue import api as catalogue_api
+    from marketplace.dispatch import api as dispatch_api
+    from marketplace.dispatch import views as dispatch_views
     from marketplace.docs import views as docs_views
     from marketplace.home import views as home_views
     from marketplace.jobs import api as jobs_api
@@ -129,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(station_report_views.bp)
     app.register_blueprint(epcis_api.bp)
     app.register_blueprint(passport_views.bp)
+    app.register_blueprint(dispatch_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -143,11 +147,13 @@ def register_blueprints(app: Flask) -> None:
         station_api.blp,
         notify_api.blp,
         webhooks_api.blp,
+        dispatch_api.blp,
     ):
         api.register_blueprint(blp)
 
 
 def register_cli(app: Flask) -> None:
+    from marketplace.dispatch.cli import dispatch_cli
     from marketplace.notify.cli import notify_cli
     from marketplace.orgs.cli import users_cli
     from marketplace.seed.cli import seed_cli
@@ -156,6 +162,7 @@ def register_cli(app: Flask) -> None:
     from station.cli import station_cli
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(dispatch_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(trading_cli)
     app.cli.add_command(notify_cli)

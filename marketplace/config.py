@@ -6,6 +6,7 @@
 | SECRET_KEY | generated once into `instance/secret_key` | signs sessions and CSRF tokens |
 | TIMEZONE | Asia/Shanghai | zone times are shown in (storage is always UTC) |
 | BROKER_URL | unset: jobs run in-process | Celery broker: redis://127.0.0.1:6379/0, amqp://… |
+| MQTT_URL | unset | fill-level sensors (`flask dispatch fill-listen`): mqtt://127.0.0.1:1883 |
 | SESSION_COOKIE_SECURE | 0 | 1 behind HTTPS |
 | PUBLIC_BASE_URL | http://127.0.0.1:5000 | the platform's address; e-mail links start with it |
 | SMTP_HOST | unset: no e-mail | mail server for notifications; also SMTP_PORT (587), |
@@ -94,6 +95,7 @@ def from_env(instance_path: Path) -> dict[str, Any]:
         "SECRET_KEY": secret_key(instance_path),
         "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         "BROKER_URL": env.get("BROKER_URL") or None,
+        "MQTT_URL": env.get("MQTT_URL") or None,
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "SMTP_HOST": env.get("SMTP_HOST") or None,

@@ -10,7 +10,8 @@ contacts — the events are public. What members of a trade may see beyond them 
 |---|---|---|
 | listing | ``lots.services.publish_lot`` | ObjectEvent ADD, commissioning (producer, category) |
 | award | ``trading.services._award`` (auction close and accepted offer) | TransactionEvent |
-| pickup | ``trading.trades.confirm_pickup`` | ObjectEvent shipping |
+| pickup | ``trading.trades.confirm_pickup``, ``dispatch.services.confirm`` | ObjectEvent shipping |
+| collection of a recurring lot | ``dispatch.services.confirm`` | ObjectEvent shipping |
 | delivery | ``trading.trades.confirm_delivery`` | ObjectEvent receiving, weighbridge net |
 | end use | ``trading.certificates.close`` | ObjectEvent DELETE, decommissioning |
 
@@ -97,8 +98,11 @@ def awarded(trade: Trade, lot: Lot, now: datetime) -> None:
     )
 
 
-def picked_up(trade: Trade, now: datetime) -> None:
-    """The buyer's carrier collects the lot: shipping, in transit."""
+def picked_up(
+    trade: Trade, now: datetime, *, mass_g: int | None = None, carrier_id: int | None = None
+) -> None:
+    """The buyer's carrier collects the lot: shipping, in transit. A dispatched truck's driver
+    gives the weight loaded and the carrier (``dispatch.services.confirm``)."""
     uri = _ensure(trade.lot, now)
     store.record(
         epcis.shipping(
@@ -106,8 +110,25 @@ def picked_up(trade: Trade, now: datetime) -> None:
             at=now,
             origin=site_uri(trade.lot.site_id),
             destination=org_uri(trade.buyer_id),
-            mass_g=trade.quantity_g,
+            carrier=org_uri(carrier_id) if carrier_id is not None else None,
+            mass_g=trade.quantity_g if mass_g is None else mass_g,
             transaction=trade_uri(trade.id),
+        )
+    )
+
+
+def collected(lot: Lot, now: datetime, *, mass_g: int, carrier_id: int) -> None:
+    """A dispatched truck collects a recurring lot's load for the station (no trade yet):
+    shipping from the site into the carrier's hands, with the weight the driver recorded."""
+    uri = _ensure(lot, now)
+    store.record(
+        epcis.shipping(
+            uri,
+            at=now,
+            origin=site_uri(lot.site_id),
+            destination=org_uri(carrier_id),
+            carrier=org_uri(carrier_id),
+            mass_g=mass_g,
         )
     )
 

@@ -25,6 +25,7 @@ JOB_MODULES = (
     "marketplace.trading.jobs",
     "station.jobs",
     "passport.jobs",
+    "marketplace.dispatch.jobs",
 )
 SCHEDULE: dict[str, float] = {
     "trading.close_due": 60.0,

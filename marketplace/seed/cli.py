@@ -10,6 +10,7 @@ from core.errors import DomainError
 from core.time import utcnow
 from marketplace.lots.store import evidence_store
 from marketplace.seed import services
+from marketplace.seed.dispatch import seed_dispatch
 from marketplace.seed.history import seed_history
 from marketplace.seed.market import seed_market
 from marketplace.seed.station import seed_station
@@ -34,8 +35,8 @@ def reference() -> None:
 @click.option(
     "--market/--no-market",
     default=True,
-    help="also list demo lots with evidence, service requests, 90 days of trading and 30 days "
-    "of the demo station",
+    help="also list demo lots with evidence, service requests, 90 days of trading, 30 days "
+    "of the demo station and today's published route plan",
 )
 def demo(market: bool) -> None:
     """Build the demo cluster in Dongguan with one user per role, and its market (idempotent)."""
@@ -45,6 +46,7 @@ def demo(market: bool) -> None:
         tenders = seed_tenders(now=utcnow()) if market else 0
         history = seed_history(evidence_store(), now=utcnow()) if market else 0
         station = seed_station(now=utcnow()) if market else 0
+        dispatch = seed_dispatch(now=utcnow()) if market else 0
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
@@ -57,6 +59,8 @@ def demo(market: bool) -> None:
         click.echo(f"demo trading history (90 days): {history} trades")
     if station:
         click.echo(f"demo station (30 days): {station} weighings")
+    if dispatch:
+        click.echo(f"demo dispatch (today, published): {dispatch} stops")
     if not counts:
         click.echo("demo cluster already present; nothing to do")
         return

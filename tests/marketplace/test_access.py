@@ -210,6 +210,23 @@ EXPECTED: dict[str, object] = {
     "tenders_api.complete_service": SELLERS,
     "tenders_api.rate_service": SELLERS,
     "tenders_api.provider_rating": SIGNED_IN,
+    # Dispatch: the logistics company's dispatchers and drivers only (another org's plan: 404)
+    "dispatch.index": {"logistics"},
+    "dispatch.start": {"logistics"},
+    "dispatch.plan_page": {"logistics"},
+    "dispatch.status": {"logistics"},
+    "dispatch.geojson": {"logistics"},
+    "dispatch.move": {"logistics"},
+    "dispatch.publish": {"logistics"},
+    "dispatch.driver": {"logistics"},
+    "dispatch.run_sheet": {"logistics"},
+    "dispatch.driver_page": {"logistics"},
+    "dispatch.confirm": {"logistics"},
+    "dispatch_api.create_plan": {"logistics"},
+    "dispatch_api.get_plan": {"logistics"},
+    "dispatch_api.move_stop": {"logistics"},
+    "dispatch_api.publish_plan": {"logistics"},
+    "dispatch_api.confirm_stop": {"logistics"},
     "tenders.index": SIGNED_IN,
     "tenders.my_quotes": {"logistics", "recycler"},
     "tenders.create": SELLERS,
@@ -316,6 +333,8 @@ def fill(rule, org_id: int) -> str:
         "gtin": "00000000000000",
         "sscc": "000000000000000000",
         "kind": "qr.png",
+        "vehicle_id": 999_999,
+        "stop_id": 999_999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

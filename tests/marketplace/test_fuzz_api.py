@@ -23,7 +23,7 @@ def test_no_station_operation_answers_500(app, catalogue) -> None:
     fuzz(app, OrgKind.STATION, minimum=15, prefix="/api/v1/station")
 
 
-def fuzz(app, kind: OrgKind, *, minimum: int, prefix: str = "") -> None:
+def fuzz(app, kind: OrgKind, *, minimum: int, prefix: str = "", some_accepted: bool = True) -> None:
     headers = bearer(make_user(make_org(kind), Role.MANAGER))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     client = app.test_client()
@@ -57,4 +57,5 @@ def fuzz(app, kind: OrgKind, *, minimum: int, prefix: str = "") -> None:
         send()
     assert not failures, failures
     assert len(sent) > 3 * len(operations)  # it really sent cases
-    assert any(code < 300 for code in sent), sorted(set(sent))  # some accepted, not all refused
+    if some_accepted:  # some accepted, not all refused (a fresh org owns nothing to act on)
+        assert any(code < 300 for code in sent), sorted(set(sent))
