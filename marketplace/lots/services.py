@@ -115,13 +115,22 @@ def _archive(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         "industry_code": data.get("industry_code", ""),
         "process": data.get("process", ""),
         "batch": _batch(data.get("batch") or {}),
-        "recurrence": data.get("recurrence") or {},
+        "recurrence": _recurrence(data.get("recurrence") or {}),
         "properties": _jsonable(measured),
         "composition": _jsonable(composition),
         "ask_fen_per_t": yuan_to_fen(ask) if ask is not None else None,
         "_grade": grade,
         "_site": site,
     }
+
+
+def _recurrence(recurrence: dict[str, Any]) -> dict[str, Any]:
+    """The expected tonnes are kept as their decimal text: JSON has no Decimal, and a float
+    would turn 1.1 t into 1.1000000000000001 t."""
+    out = dict(recurrence)
+    if isinstance(out.get("expected_t_per_period"), Decimal):
+        out["expected_t_per_period"] = str(out["expected_t_per_period"])
+    return out
 
 
 def _batch(batch: dict[str, Any]) -> dict[str, Any]:

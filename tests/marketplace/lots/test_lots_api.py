@@ -56,6 +56,16 @@ def test_create_draft_with_archive(client, producer) -> None:
     assert stored.ask_fen_per_t == 165_000
 
 
+def test_a_recurring_lot_keeps_its_expected_tonnes_exactly(client, producer) -> None:
+    """The recurrence's expected tonnes are a Decimal: stored as its text (JSON has no
+    Decimal; it once reached the database as one and answered 500)."""
+    recurrence = {"recurring": True, "frequency": "weekly", "expected_t_per_period": "1.1"}
+    lot = create(client, producer, recurrence=recurrence)
+    assert lot["archive"]["recurrence"]["expected_t_per_period"] == "1.1"
+    version = db.session.scalars(sa.select(LotVersion).where(LotVersion.lot_id == lot["id"])).one()
+    assert version.recurrence == recurrence
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
