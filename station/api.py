@@ -18,7 +18,6 @@ from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import Invalid, NotFound
 from core.time import utcnow
-from core.units import yuan_to_fen
 from station import quota
 from station.models import (
     Delivery,
@@ -370,18 +369,7 @@ def list_plans() -> Any:
 @blp.response(201, PlanSchema)
 def create_plan(data: dict[str, Any]) -> Any:
     """Plan an outbound sale to a buyer (approved only while the buyer's escrow covers it)."""
-    return _commit(
-        outbound.create_plan(
-            request_actor(),
-            buyer_id=data["buyer_id"],
-            grade=data["grade"],
-            planned_kg=data["planned_kg"],
-            unit_price_fen_per_t=yuan_to_fen(data["unit_price_yuan_per_t"]),
-            tax_rate_pct=data["tax_rate_pct"],
-            fees_fen=yuan_to_fen(data["fees_yuan"]),
-            now=utcnow(),
-        )
-    )
+    return _commit(outbound.create_plan(request_actor(), **data, now=utcnow()))
 
 
 @blp.route("/outbound-plans/<int:plan_id>/approve", methods=["POST"])

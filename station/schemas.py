@@ -6,10 +6,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from core.schema import ID, BaseSchema, decimal_range, max_decimals
-from core.units import grams_to_kg
+from core.units import grams_to_kg, yuan_to_fen
 from station.models import RecordKind, Stage, TareKind
 from station.quota import DeductionKind
 
@@ -241,6 +241,14 @@ class PlanSchema(BaseSchema):
     )
     state = fields.Str(dump_only=True)
     reserved_fen = fields.Int(dump_only=True)
+
+    @post_load
+    def _in_fen(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Prices are typed in yuan and kept in fen: the API and the page both load through
+        here, so `outbound.create_plan(actor, **data, now=…)` takes what it needs."""
+        data["unit_price_fen_per_t"] = yuan_to_fen(data.pop("unit_price_yuan_per_t"))
+        data["fees_fen"] = yuan_to_fen(data.pop("fees_yuan"))
+        return data
 
 
 class LoadSchema(BaseSchema):

@@ -16,7 +16,6 @@ from core.enums import OrgKind
 from core.errors import NotFound
 from core.models import Organization
 from core.time import utcnow
-from core.units import yuan_to_fen
 from station import quota
 from station.api import gross_from
 from station.models import OutboundPlan, Package, PackageState, Stage, Weighing
@@ -91,16 +90,7 @@ def create_plan() -> Any:
                 if text(k)
             }
         )
-        return service.create_plan(
-            request_actor(),
-            buyer_id=data["buyer_id"],
-            grade=data["grade"],
-            planned_kg=data["planned_kg"],
-            unit_price_fen_per_t=yuan_to_fen(data["unit_price_yuan_per_t"]),
-            tax_rate_pct=data["tax_rate_pct"],
-            fees_fen=yuan_to_fen(data["fees_yuan"]),
-            now=utcnow(),
-        )
+        return service.create_plan(request_actor(), **data, now=utcnow())
 
     return attempt(
         work, lambda plan: redirect(url_for("station.plan", plan_id=plan.id)), plans_page
