@@ -86,6 +86,15 @@ def _commit(value: Any) -> Any:
     return value
 
 
+def _latest(model: Any) -> sa.Select:
+    """The newest 200 rows of a station table: a station sees its own, readers all stations'."""
+    actor = request_actor()
+    stmt = sa.select(model).order_by(model.id.desc()).limit(200)
+    if actor.org_kind is OrgKind.STATION:
+        stmt = stmt.where(model.station_id == actor.org_id)
+    return stmt
+
+
 # -- standing data --------------------------------------------------------------------------
 
 
@@ -186,11 +195,9 @@ def create_delivery(data: dict[str, Any]) -> Any:
 def list_deliveries() -> Any:
     """Delivery notes: my station's, or (a factory) the ones I sent."""
     actor = request_actor()
-    stmt = sa.select(Delivery).order_by(Delivery.id.desc()).limit(200)
+    stmt = _latest(Delivery)
     if actor.org_kind is OrgKind.PRODUCER:
         stmt = stmt.where(Delivery.factory_id == actor.org_id)
-    elif actor.org_kind is OrgKind.STATION:
-        stmt = stmt.where(Delivery.station_id == actor.org_id)
     return db.session.scalars(stmt).all()
 
 
@@ -356,11 +363,7 @@ def close_work_order(order_id: int) -> Any:
 @blp.response(200, PlanSchema(many=True))
 def list_plans() -> Any:
     """Outbound plans of my station."""
-    actor = request_actor()
-    stmt = sa.select(OutboundPlan).order_by(OutboundPlan.id.desc()).limit(200)
-    if actor.org_kind is OrgKind.STATION:
-        stmt = stmt.where(OutboundPlan.station_id == actor.org_id)
-    return db.session.scalars(stmt).all()
+    return db.session.scalars(_latest(OutboundPlan)).all()
 
 
 @blp.route("/outbound-plans", methods=["POST"])
@@ -436,11 +439,7 @@ def get_package(label: str) -> Any:
 @blp.response(200, WeighingSchema(many=True))
 def list_weighings() -> Any:
     """My station's latest weighings with their checks (the process records)."""
-    actor = request_actor()
-    stmt = sa.select(Weighing).order_by(Weighing.id.desc()).limit(200)
-    if actor.org_kind is OrgKind.STATION:
-        stmt = stmt.where(Weighing.station_id == actor.org_id)
-    return db.session.scalars(stmt).all()
+    return db.session.scalars(_latest(Weighing)).all()
 
 
 @blp.route("/weighings/<int:weighing_id>/reweigh", methods=["POST"])

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 
+from core.units import kg_to_grams
 from passport import epcis
 from passport.lineage import Tolerance
 from passport.services import config, store
@@ -46,7 +46,7 @@ def _scale(weighing: Weighing) -> str:
 def weighed(package: Package, weighing: Weighing, now: datetime) -> None:
     """A package weighed at a stage (its passport begins here when it is new)."""
     store.register_lot(package.label, at=now)
-    tare = sum(int(Decimal(str(t.get("kg", 0))) * 1000) for t in weighing.tares or [])
+    tare = sum(kg_to_grams(t.get("kg", 0)) for t in weighing.tares or [])
     store.record(
         epcis.weighing(
             _uri(package),
