@@ -45,7 +45,6 @@ def _scale(weighing: Weighing) -> str:
 
 def weighed(package: Package, weighing: Weighing, now: datetime) -> None:
     """A package weighed at a stage (its passport begins here when it is new)."""
-    store.register_lot(package.label, at=now)
     tare = sum(kg_to_grams(t.get("kg", 0)) for t in weighing.tares or [])
     store.record(
         epcis.weighing(
@@ -56,7 +55,8 @@ def weighed(package: Package, weighing: Weighing, now: datetime) -> None:
             tare_g=tare or None,
             scale=_scale(weighing),
             location=_site(package.station_id),
-        )
+        ),
+        new_lots=[package.label],
     )
 
 
@@ -71,9 +71,10 @@ def transformed(
     kind: str,
     now: datetime,
 ) -> None:
-    """A split (sorting) or merge (baling): inputs with the grams taken, outputs with their net."""
-    for package in outputs:
-        store.register_lot(package.label, at=now)
+    """A split (sorting) or merge (baling): inputs with the grams taken, outputs with their net.
+
+    The outputs come into being with the event, registered in its append.
+    """
     heads = {_uri(p): _head(p) for p, _grams in inputs}
     event = epcis.transformation(
         [epcis.Portion(_uri(p), grams) for p, grams in inputs],
@@ -84,7 +85,7 @@ def transformed(
         location=_site(outputs[0].station_id),
         tolerance=STATION_TOLERANCE,
     )
-    store.record(event, tolerance=STATION_TOLERANCE)
+    store.record(event, tolerance=STATION_TOLERANCE, new_lots=[p.label for p in outputs])
 
 
 def sorted_out(

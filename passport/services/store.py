@@ -176,10 +176,17 @@ def prepare(
     captured_by: int | None = None,
     context: str | None = None,
     tolerance: Tolerance | None = None,
+    new_lots: Sequence[str] = (),
     at: datetime,
 ) -> Pending:
-    """Check `event` (everything but replays and unknown lots, which ``batch`` checks)."""
+    """Check `event` (everything but replays and unknown lots, which ``batch`` checks).
+
+    `new_lots` may come into being with this event (a package's first weighing): registering
+    them in the append itself saves the two round trips of ``register_lot`` on the hot path.
+    """
     check_event(event)
+    for lot in new_lots:
+        ids.validate_id(lot, "lot")
     declaration = "errorDeclaration" in event
     names = list(lots) if lots is not None else our_lots(event)
     if not names:
@@ -211,7 +218,12 @@ def prepare(
         info = event["errorDeclaration"]
         declared_at = parse_time(info.get("declarationTime"), "errorDeclaration")
     return Pending(
-        event, names, row, _outputs(event), original.id if original else None, declared_at
+        event,
+        names,
+        row,
+        _outputs(event) | set(new_lots),
+        original.id if original else None,
+        declared_at,
     )
 
 
@@ -219,7 +231,7 @@ def record(event: Mapping[str, Any], *, at: datetime | None = None, **options: A
     """Append `event` to every chain it names (or ``lots=``), in the caller's transaction.
 
     Options are ``prepare``'s: ``lots``, ``capture_id``, ``captured_by``, ``context``,
-    ``tolerance``.
+    ``tolerance``, ``new_lots``.
     """
     now = at or utcnow()
     return batch.append([prepare(event, at=now, **options)], at=now)[0]
