@@ -60,7 +60,6 @@ def trade_uri(trade_id: int) -> str:
 def listed(lot: Lot, now: datetime) -> None:
     """The lot is published: its passport begins (or a re-listing is recorded)."""
     pid = passport_id(lot.id)
-    store.register_lot(pid, at=now)
     category = db.session.get(Category, lot.category_id)
     store.record(
         epcis.listing(
@@ -70,7 +69,8 @@ def listed(lot: Lot, now: datetime) -> None:
             category=category.code if category else str(lot.category_id),
             mass_g=lot.quantity_g,
             site=site_uri(lot.site_id),
-        )
+        ),
+        new_lots=[pid],
     )
 
 
