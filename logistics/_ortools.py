@@ -267,9 +267,10 @@ def routes_of(m: Model, sol: object) -> list[list[int]]:
     return out
 
 
-def _extract(a: Arrays, m: Model, sol: object) -> Solved:
+def _extract(a: Arrays, m: Model, sol: object, status: str) -> Solved:
+    """The solution's routes, service starts and drops; `status` is the first phase's (a
+    later ruin-and-recreate round that found nothing better must not make it a failure)."""
     nv = len(a.starts)
-    status = routing_enums_pb2.RoutingSearchStatus.Value.Name(m.routing.status())
     routes = routes_of(m, sol)
     starts: list[int] = []
     begin: list[tuple[int, int]] = []
@@ -306,11 +307,27 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
     if sol is None:
         status = routing_enums_pb2.RoutingSearchStatus.Value.Name(m.routing.status())
         return Solved([[] for _ in range(nv)], [], [(0, 0)] * nv, list(a.optional), status, -1)
+    status = routing_enums_pb2.RoutingSearchStatus.Value.Name(m.routing.status())
+    servable = [i for i in a.optional if a.allowed[i] != []]
+    if staged and len({x for r in routes_of(m, sol) for x in r}) < len(servable):
+        # stops still dropped after the first phase: the whole time goes to guided local
+        # search, which is what inserts them (the later phases only take what is better)
+        sol = m.routing.solver().Assignment(sol)
+        rest = deadline - time.monotonic()
+        again = (
+            m.routing.SolveFromAssignmentWithParameters(sol, _params(a, rest))
+            if rest > 0.05
+            else None
+        )
+        if again is not None and again.ObjectiveValue() <= sol.ObjectiveValue():
+            sol = again
+            status = routing_enums_pb2.RoutingSearchStatus.Value.Name(m.routing.status())
+        return _extract(a, m, sol, status)
     if not staged:
-        return _extract(a, m, sol)
+        return _extract(a, m, sol, status)
     best_m, best = fewer_routes(a, m, sol, deadline - time_limit_s * FINAL_SHARE)
     best_m, best = ruin_and_recreate(a, m, best_m, best, deadline, time_limit_s * RUIN_SLICE)
-    return _extract(a, best_m, best)
+    return _extract(a, best_m, best, status)
 
 
 def ruin_and_recreate(

@@ -8,13 +8,14 @@ import time
 
 import logistics
 from logistics import _ortools, check_plan
+from logistics.model import delivery_id
 from logistics.plan import Compiled, compile_problem, decode
-from tests.logistics.helpers import planar, stop, truck
+from tests.logistics.helpers import planar, stop, to, truck
 from tests.logistics.test_readers import BENCH
 
 
 def _solved(c: Compiled, m: _ortools.Model, sol: object) -> logistics.Plan:
-    return decode(c, _ortools._extract(c.arrays, m, sol))
+    return decode(c, _ortools._extract(c.arrays, m, sol, "test"))
 
 
 def test_a_superfluous_route_is_emptied_and_the_plan_gets_shorter() -> None:
@@ -56,3 +57,18 @@ def test_the_staged_search_returns_a_checked_plan_with_every_stop() -> None:
     assert check_plan(p, result) == []
     assert not result.dropped
     assert result.status.startswith("ROUTING_")
+
+
+def test_pairs_survive_the_staged_search() -> None:
+    # ruin removes a pickup together with its delivery; route minimisation moves whole routes
+    reqs = [
+        stop(f"P{i}", (i % 5) * 3, 10 + i, kg=30, destination=to("plant", 20, 20 + i % 3))
+        for i in range(12)
+    ]
+    p = planar(reqs, [truck(f"T{k}", shift_end_s=5000) for k in range(5)])
+    result = logistics.plan(p, time_limit_s=_ortools.MIN_STAGED_S)
+    assert check_plan(p, result) == []
+    assert not result.dropped
+    for route in result.routes:
+        for rid in (s for s in route if s in {r.id for r in reqs}):
+            assert route.index(rid) < route.index(delivery_id(rid))
