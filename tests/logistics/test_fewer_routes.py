@@ -62,7 +62,14 @@ def test_the_staged_search_returns_a_checked_plan_with_every_stop() -> None:
 def test_pairs_survive_the_staged_search() -> None:
     # ruin removes a pickup together with its delivery; route minimisation moves whole routes
     reqs = [
-        stop(f"P{i}", (i % 5) * 3, 10 + i, kg=30, destination=to("plant", 20, 20 + i % 3))
+        stop(
+            f"P{i}",
+            (i % 5) * 3,
+            10 + i,
+            kg=30,
+            windows=((0, 3000),),
+            destination=to("plant", 20, 20 + i % 3),
+        )
         for i in range(12)
     ]
     p = planar(reqs, [truck(f"T{k}", shift_end_s=5000) for k in range(5)])
