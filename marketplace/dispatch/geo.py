@@ -1,6 +1,6 @@
 """A plan's routes as GeoJSON (RFC 7946: [lon, lat]): one LineString per vehicle from its depot
-through its stops and back, one Point per stop. The plan page's map draws the same document,
-so the export and the map cannot disagree."""
+through its stops and back, one Point per visit (several lots at one place are one stop). The
+plan page's map draws the same document, so the export and the map cannot disagree."""
 
 from __future__ import annotations
 
@@ -27,21 +27,22 @@ def routes(plan: RoutePlan, runs: list[Any]) -> dict[str, Any]:
         depot = run.vehicle.depot
         home = [round(depot.lon, 6), round(depot.lat, 6)] if depot is not None else None
         line = [home] if home else []
-        for s in run.stops:
+        for visit in run.visits:  # several lots at one place are one point
+            s = visit.stops[0]
             pt = _point(s)
             if pt is None:
                 continue
             line.append(pt)
-            name = s.request.dest_name if s.kind == "delivery" else s.request.site_name
             features.append(
                 {
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": pt},
                     "properties": {
                         "vehicle": run.vehicle.plate,
-                        "seq": s.seq + 1,
+                        "seq": visit.number,
                         "kind": s.kind,
-                        "name": name,
+                        "name": visit.place,
+                        "lots": len(visit.stops),
                         "start": clock(s.start_s),
                         "colour": colour,
                     },

@@ -37,6 +37,8 @@ from marketplace.dispatch.models import (
     RouteStop,
     VehicleDriver,
 )
+from marketplace.dispatch.visits import Visit
+from marketplace.dispatch.visits import group as group_visits
 from marketplace.fleet.models import Vehicle
 from marketplace.lots.models import Lot
 from marketplace.trading import trades
@@ -105,10 +107,19 @@ def _taken(day: date, except_plan: int | None = None) -> set[int]:
     return set(db.session.scalars(q))
 
 
+def gather_requests(actor: Actor, day: date) -> list[PickupRequest]:
+    """Add the day's missing pickup requests from their sources (flushed; the caller commits).
+
+    A write, so only from a POST: the dispatcher's "更新收料请求" button and the start of a plan
+    (a dispatcher who plans a day expects everything due that day in it). Viewing the day page
+    shows what has been gathered so far and never writes."""
+    _writer(actor)
+    return sources.gather(day)
+
+
 def day_requests(actor: Actor, day: date) -> list[PickupRequest]:
-    """Gather the day's requests and list those still free for this company's cluster."""
+    """The day's gathered requests still free for this company's cluster (read only)."""
     _dispatcher(actor)
-    sources.gather(day)
     org = db.session.get(Organization, actor.org_id)
     taken = _taken(day)
     free = sources.open_requests(day, org.cluster_id if org else None)
@@ -140,6 +151,7 @@ def start_plan(actor: Actor, day: date, vehicle_ids: list[int], time_limit_s: in
             {"vehicle_ids": "unknown vehicle"},
             ids=", ".join(str(v) for v in unknown),
         )
+    gather_requests(actor, day)
     requests = day_requests(actor, day)
     plan = RoutePlan(
         organization_id=actor.org_id,
@@ -248,6 +260,11 @@ class Run:
     vehicle: Vehicle
     stops: list[RouteStop]
     driver: User | None
+
+    @property
+    def visits(self) -> list[Visit]:
+        """The stops grouped into places the driver stops at (see `visits`)."""
+        return group_visits(self.stops)
 
 
 def runs(plan: RoutePlan) -> list[Run]:

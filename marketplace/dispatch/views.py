@@ -58,8 +58,7 @@ def index() -> Any:
     actor = require_actor()
     raw = request.args.get("day")
     day = services.parse_day(raw) if raw else _today()
-    requests = services.day_requests(actor, day)
-    db.session.commit()  # gathered requests are kept: the plan refers to them
+    requests = services.day_requests(actor, day)  # read only: gathering is the POST below
     fill = services.cluster_sensors(actor)
     return render_template(
         "dispatch/index.html",
@@ -71,6 +70,23 @@ def index() -> Any:
         requests=requests,
         clock=clock,
     )
+
+
+@bp.post("/dispatch/gather")
+@access(kinds=LOGISTICS, roles=WRITERS)
+def gather() -> Any:
+    """Fetch the day's pickup requests from scheduled trades, station loads and recurring lots."""
+    actor = require_actor()
+    try:
+        day = services.parse_day(request.form.get("day", ""))
+        added = services.gather_requests(actor, day)
+    except (Invalid, Conflict) as err:
+        db.session.rollback()
+        _flash_error(err)
+        return redirect(url_for("dispatch.index"))
+    db.session.commit()
+    flash(gettext("已更新收料请求，新增 %(n)s 条", n=len(added)), "success")
+    return redirect(url_for("dispatch.index", day=day.isoformat()))
 
 
 @bp.post("/dispatch/plans")

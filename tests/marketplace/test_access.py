@@ -212,6 +212,7 @@ EXPECTED: dict[str, object] = {
     "tenders_api.provider_rating": SIGNED_IN,
     # Dispatch: the logistics company's dispatchers and drivers only (another org's plan: 404)
     "dispatch.index": {"logistics"},
+    "dispatch.gather": {"logistics"},
     "dispatch.start": {"logistics"},
     "dispatch.plan_page": {"logistics"},
     "dispatch.status": {"logistics"},

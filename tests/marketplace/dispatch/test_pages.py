@@ -8,7 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.db import db
-from marketplace.dispatch.models import RoutePlan, RouteStop
+from core.enums import Role
+from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
 from tests.factories import csrf_token, login, make_org, make_user
 from tests.marketplace.dispatch.conftest import DAY
 
@@ -21,6 +22,13 @@ def _session(app, user):
 
 def test_dispatcher_plans_moves_publishes_and_driver_confirms(app, carrier, scheduled, outbound):
     client, csrf = _session(app, carrier)
+    page = client.get(f"/dispatch?day={DAY.isoformat()}").get_data(as_text=True)
+    assert "长安一厂" not in page  # viewing the day writes nothing: not gathered yet
+    assert db.session.query(PickupRequest).count() == 0
+    gathered = client.post(
+        "/dispatch/gather", data={"csrf_token": csrf, "day": DAY.isoformat()}, follow_redirects=True
+    )
+    assert "新增 2 条" in gathered.get_data(as_text=True)
     page = client.get(f"/dispatch?day={DAY.isoformat()}").get_data(as_text=True)
     assert "长安一厂" in page
     assert "大岭山回收站" in page
@@ -114,3 +122,35 @@ def test_dispatcher_plans_moves_publishes_and_driver_confirms(app, carrier, sche
         follow_redirects=True,
     )
     assert 'data-testid="confirmed"' in ok.get_data(as_text=True)
+
+
+def test_gather_names_a_bad_day_and_a_viewer_cannot_gather(app, carrier, scheduled):
+    client, csrf = _session(app, carrier)
+    bad = client.post("/dispatch/gather", data={"csrf_token": csrf, "day": "2026-13-40"})
+    assert bad.status_code == 302
+    assert "day" in client.get(bad.headers["Location"]).get_data(as_text=True)
+    viewer = make_user(carrier.organization, Role.VIEWER)
+    other, other_csrf = _session(app, viewer)
+    form = {"csrf_token": other_csrf, "day": DAY.isoformat()}
+    refused = other.post("/dispatch/gather", data=form)
+    assert refused.status_code == 403
+    assert db.session.query(PickupRequest).count() == 0
+
+
+def test_planning_a_day_gathers_its_requests(app, carrier, scheduled):
+    client, csrf = _session(app, carrier)
+    ids = [str(v.id) for v in carrier.vehicles]
+    started = client.post(
+        "/dispatch/plans",
+        data={"csrf_token": csrf, "day": DAY.isoformat(), "vehicle_ids": ids, "time_limit_s": "1"},
+    )
+    assert started.status_code == 302
+    url = started.headers["Location"]
+    for _ in range(300):  # let the planning job finish before the database goes away
+        if client.get(f"{url}/status").json["state"] != "planning":
+            break
+        time.sleep(0.2)
+    db.session.expire_all()
+    plan = db.session.get(RoutePlan, int(url.rsplit("/", 1)[1]))
+    assert len(plan.request_ids) == 1
+    assert db.session.get(PickupRequest, plan.request_ids[0]).source == "trade"
