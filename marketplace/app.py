@@ -79,6 +79,7 @@ MODEL_MODULES = (
     "marketplace.tenders.models",
     "marketplace.notify.models",
     "marketplace.dispatch.models",
+    "marketplace.recommend.models",
     "station.models",
     "passport.models",
 )
