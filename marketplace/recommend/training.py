@@ -118,7 +118,8 @@ def synthetic_metrics(data: adapter.TrainingData, seed: int) -> dict[str, Any]:
         for m in ("ndcg@10", "cold_ndcg@10", "infeasible@10", "coverage@10", "gini", "ece", "brier")
     }
     metrics["baselines_ndcg@10"] = {
-        b: round(report.mean(b, "ndcg@10"), 4) for b in ("random", "nearest", "popularity", "oracle")
+        b: round(report.mean(b, "ndcg@10"), 4)
+        for b in ("random", "nearest", "popularity", "oracle")
     }
     metrics["market"] = {**size, "seed": seed}
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()}
