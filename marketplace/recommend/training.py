@@ -150,6 +150,9 @@ def train(now: datetime, progress: Progress, *, job_id: int | None = None) -> Mo
         sha = model_store().put(path.read_bytes())
     with _CACHE_LOCK:
         _CACHE[sha] = model
+    # progress is written on its own connection: report before this session starts writing
+    # (SQLite allows one writer at a time)
+    progress(4, 5, "启用新模型")
     db.session.execute(sa.update(ModelVersion).values(active=False))
     row = ModelVersion(
         version=version,
@@ -168,5 +171,4 @@ def train(now: datetime, progress: Progress, *, job_id: int | None = None) -> Mo
     )
     db.session.add(row)
     db.session.flush()
-    progress(4, 5, "启用新模型")
     return row
