@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import get_locale, gettext
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 
 import matching
 from core.auth import Actor
@@ -130,10 +130,9 @@ class Result:
 
 
 def _lang() -> str:
-    try:
-        return "en" if str(get_locale() or "zh").startswith("en") else "zh"
-    except Exception:  # outside a request (a job): Chinese, the default
+    if not has_request_context():  # a job: Chinese, the default
         return "zh"
+    return "en" if str(get_locale() or "zh").startswith("en") else "zh"
 
 
 def _reasons(reasons: tuple[matching.Reason, ...]) -> list[dict[str, str]]:
@@ -148,16 +147,24 @@ FALLBACK_NOTES = {
 }
 
 
+FALLBACK_TEXT = {  # built like the library's reasons: both languages, picked per reader
+    "fallback": ("暂无推荐模型，按距离最近排序", "No trained model yet: nearest first"),
+    "lot": ("%(km)s km，在您 %(r)s km 的收运半径内", "%(km)s km, within your %(r)s km radius"),
+    "buyer": (
+        "相距 %(km)s km，在对方 %(r)s km 的收运半径内",
+        "%(km)s km away, within their %(r)s km radius",
+    ),
+    "licence": ("在经营许可范围内", "Within the licence scope"),
+}
+
+
 def _fallback_reasons(km: float, radius: float, view: str) -> list[dict[str, str]]:
-    near = (
-        gettext("%(km)s km，在您 %(r)s km 的收运半径内", km=f"{km:.0f}", r=f"{radius:.0f}")
-        if view == "lot"
-        else gettext("%(km)s km，在对方 %(r)s km 的收运半径内", km=f"{km:.0f}", r=f"{radius:.0f}")
-    )
+    pick = 1 if _lang() == "en" else 0
+    params = {"km": f"{km:.0f}", "r": f"{radius:.0f}"}
     return [
-        {"code": "fallback", "text": gettext("暂无推荐模型，按距离最近排序")},
-        {"code": "distance", "text": near},
-        {"code": "licence", "text": gettext("在经营许可范围内")},
+        {"code": "fallback", "text": FALLBACK_TEXT["fallback"][pick]},
+        {"code": "distance", "text": FALLBACK_TEXT[view][pick] % params},
+        {"code": "licence", "text": FALLBACK_TEXT["licence"][pick]},
     ]
 
 

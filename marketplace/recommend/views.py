@@ -110,14 +110,12 @@ def lots_page() -> Any:
 def invite(lot_id: int) -> Any:
     """Invite one recommended recycler to bid: it gets a notification linking to the lot."""
     actor = require_actor()
+    services.lot_for_owner(actor, lot_id)  # another's or unknown: 404
     try:
         raw = request.form.get("buyer_org_id", "")
         if not raw.isdigit() or not 1 <= int(raw) < 2**31:
             raise Invalid("请选择一家回收利用企业", {"buyer_org_id": "not an id"})
-        services.lot_for_owner(actor, lot_id)
         outreach.invite(actor, lot_id, int(raw), now=utcnow())
-    except NotFound:
-        raise
     except DomainError as err:
         db.session.rollback()
         flash(translated(err), "danger")
