@@ -13,6 +13,7 @@ The model that serves is then fitted on all exposures.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -89,15 +90,17 @@ def holdout_metrics(
             ranked = [lid for _, lid, _ in sorted(rows, key=lambda r: -r[0])]
             ndcgs.append(ndcg_at_k(ranked, {lid: g for _, lid, g in rows}))
     ece, brier = calibration(p, y)
-    return {
-        "ndcg@10": float(np.mean(ndcgs)) if ndcgs else None,
-        "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
-        "ece": float(ece),
-        "brier": float(brier),
-        "n_train": len(train),
-        "n_test": len(test),
-        "n_buyers_scored": len(ndcgs),
-    }
+    return _clean(
+        {
+            "ndcg@10": float(np.mean(ndcgs)) if ndcgs else None,
+            "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+            "ece": float(ece),
+            "brier": float(brier),
+            "n_train": len(train),
+            "n_test": len(test),
+            "n_buyers_scored": len(ndcgs),
+        }
+    )
 
 
 def synthetic_metrics(data: adapter.TrainingData, seed: int) -> dict[str, Any]:
@@ -118,11 +121,20 @@ def synthetic_metrics(data: adapter.TrainingData, seed: int) -> dict[str, Any]:
         for m in ("ndcg@10", "cold_ndcg@10", "infeasible@10", "coverage@10", "gini", "ece", "brier")
     }
     metrics["baselines_ndcg@10"] = {
-        b: round(report.mean(b, "ndcg@10"), 4)
-        for b in ("random", "nearest", "popularity", "oracle")
+        b: report.mean(b, "ndcg@10") for b in ("random", "nearest", "popularity", "oracle")
     }
     metrics["market"] = {**size, "seed": seed}
-    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()}
+    return _clean(metrics)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe metrics: NaN (a metric with nothing to measure, e.g. no cold-start buyer in
+    the test window) becomes None — PostgreSQL's JSON refuses NaN — and floats are rounded."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    return value
 
 
 def next_version() -> int:

@@ -99,3 +99,12 @@ def test_small_holdout_is_refused():
     when = datetime(2026, 1, 1, tzinfo=UTC)
     few = [matching.Exposure("b", str(i), when, i % 2 == 0) for i in range(100)]
     assert training._holdout_split(few) is None
+
+
+def test_metrics_are_json_safe():
+    """NaN (nothing to measure) is stored as null: PostgreSQL's JSON refuses NaN."""
+    assert training._clean({"a": float("nan"), "b": {"c": 0.123456}, "n": 3}) == {
+        "a": None,
+        "b": {"c": 0.1235},
+        "n": 3,
+    }
