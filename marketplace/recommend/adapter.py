@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -32,8 +33,9 @@ from core.models import Site
 from marketplace.lots.models import Lot, LotStatus, LotVersion, WantedRequest
 from marketplace.profiles.models import RecyclerProfile
 from marketplace.recommend.models import BUYER_FACING, Impression
+from marketplace.trading.index import weekly
 from marketplace.trading.models import Bid
-from marketplace.trading.prices import latest_index
+from marketplace.trading.prices import cleared
 from marketplace.trading.services import buyer_facts
 
 GRAMS_PER_T = 1_000_000
@@ -61,19 +63,19 @@ def _pct(properties: Iterable[dict], key: str) -> float:
 
 
 class IndexCache:
-    """The latest price index per grade, looked up once per batch of lots."""
+    """The latest weekly price index of every grade, computed once per batch of lots (one
+    query over the settled trades, not one per grade)."""
 
     def __init__(self) -> None:
-        self.points: dict[str, int | None] = {}
+        self.points: dict[str, int] | None = None
 
     def price(self, grade: str) -> int | None:
-        if grade not in self.points:
-            point = latest_index(grade)
-            self.points[grade] = point.price_fen_per_t if point else None
-        return self.points[grade]
+        if self.points is None:
+            self.points = {p.grade: p.price_fen_per_t for p in weekly(cleared())}  # oldest first
+        return self.points.get(grade)
 
 
-def to_lot(lot: Lot, version: LotVersion, index: IndexCache) -> matching.Lot:
+def to_lot(lot: Lot, version: Any, index: IndexCache) -> matching.Lot:
     """One lot row and its current version as the library's `Lot`."""
     grade = lot.category.code
     ref = index.price(grade)
@@ -102,14 +104,16 @@ def lots(rows: Sequence[Lot]) -> list[matching.Lot]:
     """Many lots at once, each with its current version (one query for the versions)."""
     if not rows:
         return []
-    versions = {
-        (v.lot_id, v.number): v
-        for v in db.session.scalars(
-            sa.select(LotVersion).where(LotVersion.lot_id.in_([r.id for r in rows]))
-        )
-    }
+    v = LotVersion
+    current = db.session.execute(
+        sa.select(v.lot_id, v.title, v.process, v.description, v.properties, v.hw_codes,
+                  v.ask_fen_per_t)
+        .join(Lot, sa.and_(Lot.id == v.lot_id, Lot.version == v.number))
+        .where(v.lot_id.in_([r.id for r in rows]))
+    )  # fmt: skip
+    versions = {row.lot_id: row for row in current}
     index = IndexCache()
-    return [to_lot(r, versions[(r.id, r.version)], index) for r in rows]
+    return [to_lot(r, versions[r.id], index) for r in rows]
 
 
 def open_lots(limit: int = 20_000) -> list[Lot]:
