@@ -79,6 +79,7 @@ MODEL_MODULES = (
     "marketplace.tenders.models",
     "marketplace.notify.models",
     "marketplace.dispatch.models",
+    "marketplace.recommend.models",
     "station.models",
     "passport.models",
 )
@@ -107,6 +108,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.notify import webhook_views, webhooks_api
     from marketplace.orgs import api as orgs_api
     from marketplace.orgs import views as orgs_views
+    from marketplace.recommend import api as recommend_api
+    from marketplace.recommend import views as recommend_views
     from marketplace.tenders import api as tenders_api
     from marketplace.tenders import views as tenders_views
     from marketplace.trading import api as trading_api
@@ -133,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(epcis_api.bp)
     app.register_blueprint(passport_views.bp)
     app.register_blueprint(dispatch_views.bp)
+    app.register_blueprint(recommend_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -148,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
         notify_api.blp,
         webhooks_api.blp,
         dispatch_api.blp,
+        recommend_api.blp,
     ):
         api.register_blueprint(blp)
 
@@ -156,6 +161,7 @@ def register_cli(app: Flask) -> None:
     from marketplace.dispatch.cli import dispatch_cli
     from marketplace.notify.cli import notify_cli
     from marketplace.orgs.cli import users_cli
+    from marketplace.recommend.cli import recommend_cli
     from marketplace.seed.cli import seed_cli
     from marketplace.trading.cli import trading_cli
     from passport.cli import passport_cli
@@ -168,6 +174,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(station_cli)
     app.cli.add_command(passport_cli)
+    app.cli.add_command(recommend_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

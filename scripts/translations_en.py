@@ -212,3 +212,6 @@ EN.update({k: v for k, v in _DISPATCH_SENSORS.items() if k not in EN})
 from translations_en_route import EN as _route  # noqa: E402
 
 EN.update({k: v for k, v in _route.items() if k not in EN})
+from translations_en_recplat import EN as _recplat  # noqa: E402
+
+EN.update({k: v for k, v in _recplat.items() if k not in EN})

@@ -26,6 +26,7 @@ JOB_MODULES = (
     "station.jobs",
     "passport.jobs",
     "marketplace.dispatch.jobs",
+    "marketplace.recommend.jobs",
 )
 SCHEDULE: dict[str, float] = {
     "trading.close_due": 60.0,
@@ -33,6 +34,7 @@ SCHEDULE: dict[str, float] = {
     "notify.deliver_due": 30.0,
     "station.escalate_due": 60.0,
     "passport.checkpoint": 3600.0,
+    "recommend.digest": 3600.0,  # each recycler at most once a day (outreach.DIGEST_EVERY)
 }
 
 

@@ -34,6 +34,8 @@ EVENTS: dict[str, Event] = {
         Event("trade.settled", N_("成交已结算")),
         Event("certificate.issued", N_("再生利用证明已签发")),
         Event("station.alert", N_("回收站定额预警")),
+        Event("recommend.invited", N_("邀请出价")),
+        Event("recommend.digest", N_("每日推荐批次")),
         Event("webhook.disabled", N_("回调地址已停用"), webhook=False),
     )
 }
