@@ -69,7 +69,8 @@ def test_bridge_enterprises_and_stranded_tonnage() -> None:
 def test_a_ring_has_no_bridge() -> None:
     ring = [flow(P1, S1, 1, PS), flow(S1, B1, 1, SB), flow(P1, B1, 1, PB)]
     result = network(ring, NODES)
-    assert result["bridge_enterprises"] == [] and result["bridge_edges"] == []
+    assert result["bridge_enterprises"] == []
+    assert result["bridge_edges"] == []
 
 
 def test_sankey_layers_links_and_basis() -> None:
@@ -80,7 +81,8 @@ def test_sankey_layers_links_and_basis() -> None:
     links = {(link["source"], link["target"]): link for link in result["links"]}
     direct = links[("producer:6", "buyer:4")]
     assert (direct["value"], direct["weighed_t"], direct["declared_t"]) == (4.0, 3.0, 1.0)
-    assert result["weighed_t"] == 35.0 and result["declared_t"] == 1.0
+    assert result["weighed_t"] == 35.0
+    assert result["declared_t"] == 1.0
     assert links[("producer:6", "station:3")]["families"] == {"PL": 2.0}
 
 
