@@ -94,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import api as auth_api
     from marketplace.auth import views as auth_views
     from marketplace.catalogue import api as catalogue_api
+    from marketplace.dashboard import ledger_api as dashboard_data_api
+    from marketplace.dashboard import views as dashboard_views
     from marketplace.dispatch import api as dispatch_api
     from marketplace.dispatch import views as dispatch_views
     from marketplace.docs import views as docs_views
@@ -133,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(epcis_api.bp)
     app.register_blueprint(passport_views.bp)
     app.register_blueprint(dispatch_views.bp)
+    app.register_blueprint(dashboard_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -148,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         notify_api.blp,
         webhooks_api.blp,
         dispatch_api.blp,
+        dashboard_data_api.blp,
     ):
         api.register_blueprint(blp)
 
