@@ -276,6 +276,16 @@ EXPECTED: dict[str, object] = {
     "passport.latest_checkpoint": PUBLIC,
     "passport.public_key": PUBLIC,
     "passport.verify": PUBLIC,
+    # Dashboard pages: government and the platform see the cluster; enterprises their own
+    "dashboard.cluster": {"government", "admin"},
+    "dashboard.mine": {"producer", "producer_viewer", "recycler"},
+    "dashboard.esg": {"producer", "producer_viewer", "recycler"},
+    "dashboard.ledger_page": {"producer", "producer_viewer", "government", "admin"},
+    "dashboard_data.material_flows": SIGNED_IN,  # scoped to one's own organisation
+    "dashboard_data.flow_records": SIGNED_IN,
+    "dashboard_data.solid_waste_ledger": {"producer", "producer_viewer", "government", "admin"},
+    "dashboard_data.manifest_ledger": {"producer", "producer_viewer", "government", "admin"},
+    "dashboard_data.station_anomalies": {"government", "admin"},
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),

@@ -213,6 +213,7 @@
     document.querySelectorAll("[data-export]").forEach(function (a) {
       a.href = root.dataset.flowsUrl + "/records?" + query({ format: a.dataset.export });
     });
+    document.getElementById("flows-records").addEventListener("click", function () { drillFlows(T.records); });
     drawMap(data.map);
     drawNetwork(data.network);
   }
