@@ -98,7 +98,7 @@
     load.then(function (data) {
       var rows = data.records.filter(keep || function () { return true; });
       var labels = FLOW_COLUMNS.map(function (k) { return { key: k, label: T["col_" + k] || k }; });
-      showRecords(title, rows, labels, exportUrl(url, "csv"), exportUrl(url, "xlsx"));
+      showRecords(title, rows, labels, url + "&format=csv", url + "&format=xlsx");
     }).catch(function () { showRecords(title, [], null, "#", "#", T.failed); });
   }
 
