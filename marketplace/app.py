@@ -79,6 +79,7 @@ MODEL_MODULES = (
     "marketplace.tenders.models",
     "marketplace.notify.models",
     "marketplace.dispatch.models",
+    "marketplace.dashboard.models",
     "station.models",
     "passport.models",
 )
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import api as auth_api
     from marketplace.auth import views as auth_views
     from marketplace.catalogue import api as catalogue_api
+    from marketplace.dashboard import api as dashboard_api
     from marketplace.dispatch import api as dispatch_api
     from marketplace.dispatch import views as dispatch_views
     from marketplace.docs import views as docs_views
@@ -148,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
         notify_api.blp,
         webhooks_api.blp,
         dispatch_api.blp,
+        dashboard_api.blp,
     ):
         api.register_blueprint(blp)
 
