@@ -250,9 +250,11 @@ def test_weights_say_whether_they_were_weighed() -> None:
 
 def test_co2_figures_carry_their_factor_and_the_missing_ones() -> None:
     gross = ind.co2e_avoided_gross(RECORDS)
-    assert gross.factor is not None and gross.factor.key == PAPER
+    assert gross.factor is not None
+    assert gross.factor.key == PAPER
     assert gross.factor.version == "DEFRA-2025"
-    assert gross.extra["missing_factor"] == ["PA"] and ind.SOME_NO_FACTOR in gross.notes
+    assert gross.extra["missing_factor"] == ["PA"]
+    assert ind.SOME_NO_FACTOR in gross.notes
     logi = ind.logistics_co2e(RECORDS)
     assert [f.laden for f in logi.factors] == ["Average laden", "0% Laden"]
     assert logi.extra == {"laden_km": D("110.0"), "empty_km": D("40.0")}
@@ -270,7 +272,8 @@ def test_extras() -> None:
 @pytest.mark.parametrize("key", ind.KEYS)
 def test_no_records_means_no_data_not_zero(key: str) -> None:
     fig = ind.FORMULAS[key](EMPTY)
-    assert fig.value is None and fig.no_data
+    assert fig.value is None
+    assert fig.no_data
 
 
 def test_missing_factor_table_says_so_instead_of_guessing() -> None:
@@ -283,7 +286,8 @@ def test_missing_factor_table_says_so_instead_of_guessing() -> None:
 def test_net_without_routes_is_the_gross_and_says_so() -> None:
     no_trips = Records(MARCH, LOTS, TRADES, WEIGHINGS, [], REPORTS, ORGS, FACTORS)
     net = ind.co2e_avoided_net(no_trips)
-    assert net.value == D("2.153") and ind.NO_TRIPS in net.notes
+    assert net.value == D("2.153")
+    assert ind.NO_TRIPS in net.notes
 
 
 def test_records_outside_the_period_do_not_count() -> None:
@@ -296,10 +300,12 @@ def test_station_capacity_is_pro_rata_to_the_days() -> None:
     half = Period(date(2026, 3, 1), date(2026, 3, 15))  # 15/31 of 100 t = 48.387 t
     recs = Records(half, weighings=WEIGHINGS, reports=REPORTS)
     fig = ind.station_utilisation(recs)
-    assert fig.denominator == D("48.387") and fig.value == D("103.33")
+    assert fig.denominator == D("48.387")
+    assert fig.value == D("103.33")
 
 
 def test_change_pct() -> None:
     assert ind.change_pct(D(110), D(100)) == D("10.0")
     assert ind.change_pct(D(90), D(-100)) == D("190.0")
-    assert ind.change_pct(D(1), D(0)) is None and ind.change_pct(None, D(1)) is None
+    assert ind.change_pct(D(1), D(0)) is None
+    assert ind.change_pct(None, D(1)) is None
