@@ -79,6 +79,7 @@ MODEL_MODULES = (
     "marketplace.tenders.models",
     "marketplace.notify.models",
     "marketplace.dispatch.models",
+    "marketplace.dashboard.models",
     "station.models",
     "passport.models",
 )
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import api as auth_api
     from marketplace.auth import views as auth_views
     from marketplace.catalogue import api as catalogue_api
+    from marketplace.dashboard import api as dashboard_api
     from marketplace.dashboard import ledger_api as dashboard_data_api
     from marketplace.dashboard import views as dashboard_views
     from marketplace.dispatch import api as dispatch_api
@@ -151,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
         notify_api.blp,
         webhooks_api.blp,
         dispatch_api.blp,
+        dashboard_api.blp,
         dashboard_data_api.blp,
     ):
         api.register_blueprint(blp)

@@ -39,6 +39,24 @@ def shots(page, name):
     page.page.set_viewport_size({"width": 1280, "height": 900})
 
 
+def tiles_match_api(page, body) -> int:
+    """Every tile shows the API's figure (to the digits it displays) or 暂无数据; returns how
+    many tiles carry a figure."""
+    page.page.wait_for_selector("[data-testid^=tile-] [data-testid=tile-value]")
+    shown = 0
+    for indicator in body["indicators"]:
+        text = page.page.locator(f"[data-testid=tile-{indicator['key']}] [data-testid=tile-value]")
+        text = text.inner_text().replace(",", "").strip()
+        if indicator["no_data"] or indicator["value"] is None:
+            assert text == "暂无数据", indicator["key"]
+            continue
+        value = float(indicator["value"])
+        digits = len(text.split(".")[1]) if "." in text else 0
+        assert abs(float(text) - value) <= 0.51 * 10**-digits, (indicator["key"], text, value)
+        shown += 1
+    return shown
+
+
 def charts_drawn(page, *ids):
     for chart_id in ids:
         page.page.wait_for_selector(f"#{chart_id} canvas")
@@ -53,6 +71,21 @@ def test_government_cluster_dashboard(page, demo_station) -> None:
     end = page.page.input_value("#to")
     flows = api(page, f"/api/v1/dashboard/flows?from={start}&to={end}")
     assert flows["records"] > 0
+    body = api(page, f"/api/v1/dashboard/indicators?from={start}&to={end}&scope=cluster")
+    assert len(body["indicators"]) == 23
+    assert tiles_match_api(page, body) >= 5
+    co2 = next(i for i in body["indicators"] if i["factor"] and not i["no_data"])
+    hover = page.page.locator(f"[data-testid=tile-{co2['key']}]").get_attribute("title")
+    assert co2["factor"]["version"] in hover
+    assert co2["factor"]["source"] in hover
+    # drill-down from a tile opens the records API's rows
+    page.page.click(f"[data-testid=tile-{co2['key']}]")
+    page.page.wait_for_selector("[data-testid=drill-row]")
+    records = api(page, co2["drilldown_url"])
+    assert page.page.locator("[data-testid=drill-row]").count() == min(200, len(records["items"]))
+    with page.page.expect_download() as download:
+        page.page.click("[data-testid=drill-xlsx]")
+    assert download.value.suggested_filename.endswith(".xlsx")
     basis = page.page.locator("[data-testid=sankey-basis]").inner_text()
     weighed = f"{flows['sankey']['weighed_t']:,.1f}".rstrip("0").rstrip(".")
     assert weighed in basis.replace("\u00a0", "")
@@ -129,6 +162,8 @@ def test_my_dashboard_and_esg(page, demo_station, username) -> None:
     org_id = me.get("organization", {}).get("id") or me.get("organization_id")
     ends = {n["org_id"] for n in flows["sankey"]["nodes"]}
     assert not ends or org_id in ends  # only flows touching my organisation
+    body = api(page, f"/api/v1/dashboard/indicators?from={start}&to={end}&scope=org&id={org_id}")
+    tiles_match_api(page, body)
     shots(page, f"dashboard-mine-{username}")
     if username == "demo-producer":
         page.page.click("[data-testid=ledgers-link]")

@@ -15,7 +15,7 @@
   }
   function fmt(v) { var n = Number(v); return isNaN(n) ? String(v) : n.toLocaleString(undefined, { maximumFractionDigits: 3 }); }
   document.getElementById("esg-print").addEventListener("click", function () { window.print(); });
-  var q = new URLSearchParams({ from: root.dataset.from, to: root.dataset.to, scope: "organization", id: root.dataset.org });
+  var q = new URLSearchParams({ from: root.dataset.from, to: root.dataset.to, scope: "org", id: root.dataset.org });
   fetch(root.dataset.indicatorsUrl + "?" + q.toString(), { headers: { Accept: "application/json" }, credentials: "same-origin" })
     .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
     .then(function (data) {

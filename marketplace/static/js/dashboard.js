@@ -27,7 +27,7 @@
   }
   function scoped(extra) {
     var q = Object.assign({}, extra || {});
-    if (scope === "organization") { q.scope = "organization"; q.id = org; } else { q.scope = "cluster"; }
+    if (scope === "organization") { q.scope = "org"; q.id = org; } else { q.scope = "cluster"; }
     return query(q);
   }
   function getJSON(url) {
@@ -158,7 +158,7 @@
   }
   function drawTrend(key) {
     var days = (new Date(to) - new Date(from)) / 86400000;
-    var bucket = days <= 62 ? "day" : days <= 200 ? "week" : "month";
+    var bucket = days <= 92 ? "week" : "month";
     getJSON(root.dataset.trendUrl + "?" + scoped({ key: key, bucket: bucket })).then(function (data) {
       var points = data.points || data.series || data.buckets || [];
       var ind = indicatorsByKey[key] || {};
@@ -166,7 +166,7 @@
       trend.setOption({
         tooltip: { trigger: "axis" },
         grid: { left: 50, right: 16, top: 30, bottom: 30 },
-        xAxis: { type: "category", data: points.map(function (p) { return p.period || p.bucket || p.start || p.date || p.from; }) },
+        xAxis: { type: "category", data: points.map(function (p) { return p.from || p.period || p.start || p.date; }) },
         yAxis: { type: "value", name: data.unit || ind.unit || "" },
         series: [{ type: "line", name: ind.label || key, smooth: true, areaStyle: { opacity: 0.15 }, color: "#198754",
           data: points.map(function (p) { return p.value === undefined ? null : p.value; }) }]
