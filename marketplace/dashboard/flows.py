@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from core.catalogue import Category
 from core.db import db
 from core.enums import OrgKind
+from core.i18n import N_
 from core.models import Organization
 from marketplace.dashboard.flowgraph import DECLARED, WEIGHED, Flow, Node, tonnes
 from marketplace.lots.models import Lot
@@ -29,6 +30,7 @@ from marketplace.trading.models import Trade, TradeStatus
 from station.models import Stage, Weighing
 from station.models.outbound import OutboundLoad, OutboundPlan
 
+BASIS_LABEL = {WEIGHED: N_("过磅净重"), DECLARED: N_("申报量（未过磅）")}
 MAX_RECORDS = 20_000  # a drill-down beyond this must be narrowed (family, organisation, dates)
 
 
@@ -151,7 +153,7 @@ def site_map(flow_list: list[Flow], found: dict[int, Node]) -> dict[str, object]
 def records(flow_list: list[Flow], found: dict[int, Node]) -> list[dict[str, object]]:
     """The rows behind the pictures, for drill-down and export: one per weighing, load or
     trade, with both parties, family, kilograms and whether it was weighed or declared."""
-    kinds = {"W": "收料称重", "O": "出库过磅", "T": "交易"}
+    kinds = {"W": N_("收料称重"), "O": N_("出库过磅"), "T": N_("交易")}
     return [
         {
             "record": f.record,
@@ -162,7 +164,7 @@ def records(flow_list: list[Flow], found: dict[int, Node]) -> list[dict[str, obj
             "to_name": found[f.target].name if f.target in found else "",
             "family": f.family,
             "kg": f.grams / 1000,
-            "basis": f.basis,
+            "basis": BASIS_LABEL[f.basis],
         }
         for f in flow_list
     ]

@@ -181,6 +181,7 @@
     var names = {};
     data.sankey.nodes.forEach(function (n) { names[n.name] = n; });
     var sankey = chart("sankey");
+    var narrow = document.getElementById("sankey").clientWidth < 520;
     if (!data.sankey.links.length) {
       sankey.setOption({ title: { text: T.no_flows, left: "center", top: "middle", textStyle: { color: "#adb5bd", fontSize: 14 } } });
     } else {
@@ -196,7 +197,7 @@
         series: [{ type: "sankey", layoutIterations: 32, nodeAlign: "justify", emphasis: { focus: "adjacency" },
           data: data.sankey.nodes.map(function (n) { return { name: n.name, depth: n.depth }; }),
           links: data.sankey.links,
-          label: { formatter: function (p) { var l = names[p.name].label; return l.length > 12 ? l.slice(0, 12) + "…" : l; } },
+          label: { fontSize: narrow ? 9 : 12, formatter: function (p) { var l = names[p.name].label; var n = narrow ? 5 : 12; return l.length > n ? l.slice(0, n) + "…" : l; } },
           lineStyle: { color: "gradient", curveness: 0.5 } }]
       });
       sankey.on("click", function (p) {
