@@ -210,4 +210,5 @@ _DISPATCH_SENSORS = {
 }
 EN.update({k: v for k, v in _DISPATCH_SENSORS.items() if k not in EN})
 from translations_en_govpages import EN as _govpages  # noqa: E402
+
 EN.update({k: v for k, v in _govpages.items() if k not in EN})
