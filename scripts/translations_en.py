@@ -209,6 +209,9 @@ _DISPATCH_SENSORS = {
     "正常": "Normal",
 }
 EN.update({k: v for k, v in _DISPATCH_SENSORS.items() if k not in EN})
+from translations_en_kpi import EN as _kpi  # noqa: E402
+
+EN.update({k: v for k, v in _kpi.items() if k not in EN})
 from translations_en_govpages import EN as _govpages  # noqa: E402
 
 EN.update({k: v for k, v in _govpages.items() if k not in EN})

@@ -19,6 +19,7 @@ from flask_smorest import Blueprint
 
 from core.auth import Actor
 from core.errors import DomainError, Forbidden, NotFound
+from core.i18n import N_
 from core.time import to_local, utcnow
 from marketplace.access import access, require_actor
 from marketplace.dashboard import drill, indicators, schemas, sources
@@ -28,16 +29,13 @@ from station.reports import Column, to_csv, to_xlsx
 
 blp = Blueprint("dashboard_api", __name__, url_prefix="/api/v1", description="政府驾驶舱指标")
 MAX_DAYS = 400
+TRANSLATED_UNITS = (N_("t/万元"), N_("批次/趟"))
 PARAMS = [
     {"in": "query", "name": "from", "schema": {"type": "string", "format": "date"}},
     {"in": "query", "name": "to", "schema": {"type": "string", "format": "date"}},
     {"in": "query", "name": "scope", "schema": {"type": "string", "enum": list(sources.SCOPES)}},
     {"in": "query", "name": "id", "schema": {"type": "string"}},
 ]
-
-
-class BadArg(DomainError):
-    """A query argument the dashboard cannot use (400, naming it)."""
 
 
 def _date(name: str, default: date) -> date:
@@ -51,7 +49,7 @@ def _date(name: str, default: date) -> date:
 
 
 def _fail(name: str) -> date:
-    raise BadArg("日期格式应为 YYYY-MM-DD：%(field)s", {name: "not a date"}, field=name)
+    raise DomainError("日期格式应为 YYYY-MM-DD：%(field)s", {name: "not a date"}, field=name)
 
 
 def period_arg() -> Period:
@@ -60,9 +58,9 @@ def period_arg() -> Period:
     end = _date("to", today)
     start = _date("from", end - timedelta(days=29))
     if start > end:
-        raise BadArg("开始日期晚于结束日期", {"from": "after to"})
+        raise DomainError("开始日期晚于结束日期", {"from": "after to"})
     if (end - start).days + 1 > MAX_DAYS:
-        raise BadArg("统计区间最长 400 天", {"to": "period longer than 400 days"})
+        raise DomainError("统计区间最长 400 天", {"to": "period longer than 400 days"})
     return Period(start, end)
 
 
@@ -75,14 +73,14 @@ def scope_arg(actor: Actor) -> sources.Scope:
     wide = can_see_cluster(actor)
     kind = request.args.get("scope") or ("cluster" if wide else "org")
     if kind not in sources.SCOPES:
-        raise BadArg("未知的统计范围：%(field)s", {"scope": "unknown scope"}, field="scope")
+        raise DomainError("未知的统计范围：%(field)s", {"scope": "unknown scope"}, field="scope")
     ident = request.args.get("id") or None
     if kind == "org" and ident is None:
         ident = str(actor.org_id)
     if not wide and (kind != "org" or ident != str(actor.org_id)):
         raise Forbidden("只能查看本企业的指标")
     if ident is not None and len(ident) > 40:
-        raise BadArg("范围编号过长", {"id": "too long"})
+        raise DomainError("范围编号过长", {"id": "too long"})
     return sources.resolve_scope(kind, ident)
 
 
@@ -112,7 +110,7 @@ def figure_json(fig: Figure, before: Figure | None, query: dict[str, str]) -> di
         "key": fig.key,
         "label": gettext(LABELS[fig.key]),
         "value": fig.value,
-        "unit": gettext(fig.unit) if fig.unit not in ("%", "t", "h", "t CO2e") else fig.unit,
+        "unit": gettext(fig.unit) if fig.unit in TRANSLATED_UNITS else fig.unit,
         "numerator": fig.numerator,
         "denominator": fig.denominator,
         "previous_value": before.value if before else None,
@@ -174,17 +172,17 @@ def _default(o: Any) -> Any:
 
 
 FIGURE_COLUMNS = [
-    Column("label", "指标"),
-    Column("value", "数值"),
-    Column("unit", "单位"),
-    Column("previous_value", "上期数值"),
-    Column("change_pct", "环比(%)"),
-    Column("basis", "口径"),
-    Column("no_data", "无数据原因"),
-    Column("factor_key", "排放因子"),
-    Column("factor_value", "因子数值"),
-    Column("factor_version", "因子版本"),
-    Column("factor_source", "因子来源"),
+    Column("label", N_("指标")),
+    Column("value", N_("数值")),
+    Column("unit", N_("单位")),
+    Column("previous_value", N_("上期数值")),
+    Column("change_pct", N_("环比(%)")),
+    Column("basis", N_("口径")),
+    Column("no_data", N_("无数据原因")),
+    Column("factor_key", N_("排放因子")),
+    Column("factor_value", N_("因子数值")),
+    Column("factor_version", N_("因子版本")),
+    Column("factor_source", N_("因子来源")),
 ]
 
 
@@ -251,7 +249,7 @@ def _page(name: str, default: int, top: int) -> int:
     if raw is None or raw == "":
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= top:
-        raise BadArg(
+        raise DomainError(
             "%(field)s 应为 1 到 %(top)s 的整数", {name: "out of range"}, field=name, top=top
         )
     return int(raw)
@@ -319,10 +317,10 @@ def trend() -> Any:
     actor = require_actor()
     key = request.args.get("key") or ""
     if key not in KEYS:
-        raise BadArg("未知的指标：%(field)s", {"key": "unknown indicator"}, field="key")
+        raise DomainError("未知的指标：%(field)s", {"key": "unknown indicator"}, field="key")
     bucket = request.args.get("bucket") or "month"
     if bucket not in ("month", "week"):
-        raise BadArg("未知的时间粒度：%(field)s", {"bucket": "month or week"}, field="bucket")
+        raise DomainError("未知的时间粒度：%(field)s", {"bucket": "month or week"}, field="bucket")
     period, scope = period_arg(), scope_arg(actor)
     formula, points = indicators.FORMULAS[key], []
     unit = ""

@@ -201,7 +201,7 @@ def utilisation_rate(r: Records) -> Figure:
         PCT,
         tonnes(num),
         tonnes(den),
-        basis=gen_basis if not rows else weight_basis(rows),
+        basis=gen_basis if not rows or gen_basis == weight_basis(rows) else MIXED,
         records=Drill("trades", {"delivered": True}),
         extra={"generated_t": tonnes(gen), "prior_stock_t": tonnes(prior)},
     )

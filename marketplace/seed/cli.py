@@ -10,6 +10,7 @@ from core.errors import DomainError
 from core.time import utcnow
 from marketplace.lots.store import evidence_store
 from marketplace.seed import services
+from marketplace.seed.dashboard import seed_dashboard_reports
 from marketplace.seed.dispatch import seed_dispatch
 from marketplace.seed.history import seed_history
 from marketplace.seed.market import seed_market
@@ -47,6 +48,7 @@ def demo(market: bool) -> None:
         history = seed_history(evidence_store(), now=utcnow()) if market else 0
         station = seed_station(now=utcnow()) if market else 0
         dispatch = seed_dispatch(now=utcnow()) if market else 0
+        reports = seed_dashboard_reports(now=utcnow()) if market else 0
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
@@ -61,6 +63,8 @@ def demo(market: bool) -> None:
         click.echo(f"demo station (30 days): {station} weighings")
     if dispatch:
         click.echo(f"demo dispatch (today, published): {dispatch} stops")
+    if reports:
+        click.echo(f"demo monthly reports (value added, inputs, capacity): {reports}")
     if not counts:
         click.echo("demo cluster already present; nothing to do")
         return
