@@ -6,7 +6,7 @@
   var root = document.getElementById("esg");
   if (!root) { return; }
   var T = JSON.parse(root.dataset.text || "{}");
-  var KEEP = /co2|recycled|utilis|utiliz|diversion|substitution|closed_loop|volume/i;
+  var KEEP = /^(co2e_avoided_gross|co2e_avoided_net|logistics_co2e|recycled_volume|utilisation_rate|substitution_rate|closed_loop_share|landfill_diversion_rate)$/;
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });

@@ -152,7 +152,10 @@
   function trendKeys(list) {
     var select = document.getElementById("trend-key");
     list.forEach(function (ind) { indicatorsByKey[ind.key] = ind; });
-    list.filter(function (ind) { return !ind.no_data; }).forEach(function (ind) { select.appendChild(el("option", { value: ind.key }, ind.label)); });
+    var withData = list.filter(function (ind) { return !ind.no_data; });
+    withData.forEach(function (ind) { select.appendChild(el("option", { value: ind.key }, ind.label)); });
+    var first = withData.filter(function (ind) { return Number(ind.value) !== 0; })[0];
+    if (first) { select.value = first.key; }
     select.addEventListener("change", function () { drawTrend(select.value); });
     if (select.value) { drawTrend(select.value); } else { trend.setOption({ title: { text: T.no_data, left: "center", top: "middle", textStyle: { color: "#adb5bd" } } }); }
   }
@@ -182,6 +185,7 @@
     data.sankey.nodes.forEach(function (n) { names[n.name] = n; });
     var sankey = chart("sankey");
     var narrow = document.getElementById("sankey").clientWidth < 520;
+    var lastDepth = Math.max.apply(null, [0].concat(data.sankey.nodes.map(function (n) { return n.depth; })));
     if (!data.sankey.links.length) {
       sankey.setOption({ title: { text: T.no_flows, left: "center", top: "middle", textStyle: { color: "#adb5bd", fontSize: 14 } } });
     } else {
@@ -195,7 +199,7 @@
           return names[p.name].label + " · " + T[names[p.name].layer];
         } },
         series: [{ type: "sankey", layoutIterations: 32, nodeAlign: "justify", emphasis: { focus: "adjacency" },
-          data: data.sankey.nodes.map(function (n) { return { name: n.name, depth: n.depth }; }),
+          data: data.sankey.nodes.map(function (n) { return { name: n.name, depth: n.depth, label: n.depth === lastDepth ? { position: "left" } : undefined }; }),
           links: data.sankey.links,
           label: { fontSize: narrow ? 9 : 12, formatter: function (p) { var l = names[p.name].label; var n = narrow ? 5 : 12; return l.length > n ? l.slice(0, n) + "…" : l; } },
           lineStyle: { color: "gradient", curveness: 0.5 } }]
