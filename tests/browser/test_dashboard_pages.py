@@ -150,6 +150,11 @@ def test_ledgers_as_government(page, demo_station) -> None:
     with page.page.expect_download() as download:
         page.page.click("[data-testid=solid-xlsx]")
     assert download.value.suggested_filename.endswith(".xlsx")
+    shots(page, "dashboard-ledgers")
+    page.goto("/dashboard?lang=en")
+    page.page.wait_for_selector("[data-testid=sankey] canvas")
+    assert "Headline indicators" in page.page.inner_text("main")
+    shots(page, "dashboard-cluster-en")
 
 
 @pytest.mark.parametrize("username", ["demo-producer", "demo-recycler"])
