@@ -233,3 +233,37 @@ def test_flows_api_scoped_to_own_organisation(month, client) -> None:
     records = client.get(f"/api/v1/dashboard/flows/records?{QUERY}&format=csv", headers=bearer(gov))
     assert records.status_code == 200
     assert "过磅净重" in records.get_data(as_text=True)
+
+
+def test_esg_summary_lists_the_year_certificates(month, client) -> None:
+    from marketplace.trading.models import Certificate
+    from tests.factories import login
+
+    body = {
+        "category": {"name": "重废钢"},
+        "net_kg": "9800.000",
+        "seller": {"name": "P"},
+        "buyer": {"name": "R"},
+        "end_use": {"description": "炼钢"},
+    }
+    db.session.add(
+        Certificate(
+            trade_id=month["t1"].id,
+            number="HL-2026-000001",
+            code="ABCDEFGH",
+            issued_at=AT,
+            body=body,
+            sha256="0" * 64,
+        )
+    )
+    db.session.commit()
+    user = make_user(month["r"])
+    login(client, user.username)
+    page = client.get("/dashboard/mine/esg?year=2026").get_data(as_text=True)
+    assert "HL-2026-000001" in page
+    assert "9800.000" in page
+    assert "本年度暂无再生利用证明" in client.get("/dashboard/mine/esg?year=2025").get_data(
+        as_text=True
+    )
+    bad = client.get("/dashboard/mine/esg?year=1999")
+    assert bad.status_code == 422
