@@ -171,7 +171,7 @@
         grid: { left: 50, right: 16, top: 30, bottom: 30 },
         xAxis: { type: "category", data: points.map(function (p) { return p.from || p.period || p.start || p.date; }) },
         yAxis: { type: "value", name: data.unit || ind.unit || "" },
-        series: [{ type: "line", name: ind.label || key, smooth: true, areaStyle: { opacity: 0.15 }, color: "#198754",
+        series: [{ type: "line", name: ind.label || key, smooth: false, areaStyle: { opacity: 0.15 }, color: "#198754",
           data: points.map(function (p) { return p.value === undefined ? null : p.value; }) }]
       });
       trend.off("click");
@@ -184,7 +184,7 @@
     var names = {};
     data.sankey.nodes.forEach(function (n) { names[n.name] = n; });
     var sankey = chart("sankey");
-    var narrow = document.getElementById("sankey").clientWidth < 520;
+    var narrow = document.getElementById("sankey").clientWidth < 420;
     var lastDepth = Math.max.apply(null, [0].concat(data.sankey.nodes.map(function (n) { return n.depth; })));
     if (!data.sankey.links.length) {
       sankey.setOption({ title: { text: T.no_flows, left: "center", top: "middle", textStyle: { color: "#adb5bd", fontSize: 14 } } });
@@ -227,11 +227,12 @@
     var c = chart("map");
     if (!c) { return; }
     var kinds = ["producer", "station", "recycler"];
+    var narrowMap = document.getElementById("map").clientWidth < 420;
     c.setOption({
       tooltip: { trigger: "item", formatter: function (p) { return p.seriesType === "lines" ? fmt(p.data.value_t) + " " + T.tonnes : p.data.name; } },
       legend: { data: kinds.map(function (k) { return T[k]; }), bottom: 0 },
       grid: { left: 50, right: 16, top: 16, bottom: 50 },
-      xAxis: { type: "value", scale: true, name: "E", axisLabel: { formatter: "{value}°" } },
+      xAxis: { type: "value", scale: true, name: "E", splitNumber: narrowMap ? 3 : 6, axisLabel: { formatter: "{value}°", hideOverlap: true } },
       yAxis: { type: "value", scale: true, name: "N", axisLabel: { formatter: "{value}°" } },
       series: kinds.map(function (k) {
         return { type: "scatter", name: T[k], color: KIND_COLOR[k], symbolSize: 11,
