@@ -21,6 +21,7 @@ EN = {
     "企业参与率": "Participation",
     "企业尚未填报": "Not reported by the enterprise yet",
     "偏差（kg）": "Deviation (kg)",
+    "全部物料": "All materials",
     "全集群数据；重量以回收站或地磅净重为准，未过磅时采用申报量并注明。": (
         "Whole cluster; weights are station or weighbridge nets, declared weights are used"
         " (and marked) where nothing weighed the material."

@@ -18,6 +18,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from core.enums import OrgKind
 from core.errors import Forbidden, Invalid
+from core.i18n import N_
 from core.schema import ID, BaseSchema
 from core.time import to_local, utcnow
 from marketplace.access import access, require_actor
@@ -35,15 +36,35 @@ FACTORY_READERS = [OrgKind.PRODUCER, *OVERSIGHT]
 MAX_DAYS = 366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECORD_COLUMNS = [
-    files.Column("record", "记录号"),
-    files.Column("source_kind", "来源"),
-    files.Column("from_name", "移出方"),
-    files.Column("to_name", "接收方"),
-    files.Column("family", "物料大类"),
-    files.Column("kg", "数量（kg）"),
-    files.Column("basis", "计量依据"),
+    files.Column("record", N_("记录号")),
+    files.Column("source_kind", N_("来源")),
+    files.Column("from_name", N_("移出方")),
+    files.Column("to_name", N_("接收方")),
+    files.Column("family", N_("物料大类")),
+    files.Column("kg", N_("数量（kg）")),
+    files.Column("basis", N_("计量依据")),
 ]
-TRANSLATED = ("step", "basis", "storage", "category_name", "state", "packaging", "source_kind")
+KINDS = {"producer": N_("产废企业"), "station": N_("回收站"), "recycler": N_("利用企业")}
+NETWORK_COLUMNS = [
+    files.Column("name", N_("企业")),
+    files.Column("kind", N_("类型")),
+    files.Column("degree", N_("合作方数")),
+    files.Column("weighted_degree_t", N_("加权度（吨）")),
+    files.Column("betweenness", N_("中介中心性")),
+    files.Column("bridge", N_("关键枢纽")),
+    files.Column("stranded_t", N_("将被切断（吨）")),
+    files.Column("parts", N_("分裂为")),
+]
+TRANSLATED = (
+    "step",
+    "basis",
+    "storage",
+    "category_name",
+    "state",
+    "packaging",
+    "source_kind",
+    "kind",
+)
 
 
 class PeriodArgs(BaseSchema):
@@ -128,13 +149,21 @@ def material_flows(args: dict[str, Any]) -> Any:
     first, last, period = period_of(args)
     found = flows.flows(period, scope_org(args), args["family"])
     named = flows.nodes(found)
+    network = flowgraph.network(found, named)
+    if args["format"] != "json":  # the network's table: one row per enterprise
+        title = gettext("产业共生网络") + f" {first}~{last}"
+        rows = [{**n, "kind": KINDS.get(n["kind"], n["kind"])} for n in network["nodes"]]
+        rows.sort(key=lambda n: (-n["weighted_degree_t"], n["id"]))
+        return table(
+            args["format"], _translate(rows), NETWORK_COLUMNS, title, f"network-{first}-{last}"
+        )
     return jsonify(
         {
             "period": {"from": first.isoformat(), "to": last.isoformat()},
             "family": args["family"],
             "sankey": flowgraph.sankey(found, named),
             "map": flows.site_map(found, named),
-            "network": flowgraph.network(found, named),
+            "network": network,
             "records": len(found),
         }
     )

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 from marshmallow import ValidationError
 
+from core.catalogue import Category
 from core.db import db
 from core.enums import OrgKind
 from core.errors import Forbidden, Invalid
@@ -26,6 +27,15 @@ from marketplace.trading.models import Certificate, Trade
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 OVERSIGHT = [OrgKind.GOVERNMENT, OrgKind.ADMIN]
 OWN = [OrgKind.PRODUCER, OrgKind.RECYCLER]
+
+
+def _families() -> list[Category]:
+    """The material families (top of the catalogue) the flow charts can be narrowed to."""
+    return list(
+        db.session.scalars(
+            sa.select(Category).where(Category.parent_id.is_(None)).order_by(Category.code)
+        )
+    )
 
 
 def _period() -> tuple[date, date]:
@@ -50,7 +60,12 @@ def cluster() -> Any:
         .order_by(Organization.legal_name)
     ).all()
     return render_template(
-        "dashboard/cluster.html", first=first, last=last, scope="cluster", factories=factories
+        "dashboard/cluster.html",
+        first=first,
+        last=last,
+        scope="cluster",
+        factories=factories,
+        families=_families(),
     )
 
 
@@ -62,7 +77,12 @@ def mine() -> Any:
     actor = require_actor()
     org = db.session.get(Organization, actor.org_id)
     return render_template(
-        "dashboard/mine.html", first=first, last=last, scope="organization", org=org
+        "dashboard/mine.html",
+        first=first,
+        last=last,
+        scope="organization",
+        org=org,
+        families=_families(),
     )
 
 

@@ -113,6 +113,18 @@ def test_government_cluster_dashboard(page, demo_station) -> None:
     with page.page.expect_download() as download:
         page.page.click("[data-testid=anomalies-xlsx]")
     assert download.value.suggested_filename.endswith(".xlsx")
+    with page.page.expect_download() as download:
+        page.page.click("[data-testid=network-csv]")
+    assert download.value.suggested_filename.startswith("network-")
+    # one material family: the Sankey redraws with that family's figures
+    family = next(iter(flows["sankey"]["links"][0]["families"]))
+    narrowed = api(page, f"/api/v1/dashboard/flows?from={start}&to={end}&family={family}")
+    page.page.select_option("[data-testid=flow-family]", family)
+    expected = f"{narrowed['sankey']['weighed_t']:,.1f}".rstrip("0").rstrip(".")
+    page.page.wait_for_function(
+        "t => document.querySelector('[data-testid=sankey-basis]').textContent.includes(t)",
+        arg=expected,
+    )
     shots(page, "dashboard-cluster")
 
 

@@ -22,25 +22,30 @@
   }
   function query(extra) {
     var q = new URLSearchParams({ from: from, to: to });
+    if (family) { q.set("family", family); }
     Object.keys(extra || {}).forEach(function (k) { if (extra[k] !== "" && extra[k] !== null && extra[k] !== undefined) { q.set(k, extra[k]); } });
     return q.toString();
   }
   function scoped(extra) {
-    var q = Object.assign({}, extra || {});
-    if (scope === "organization") { q.scope = "org"; q.id = org; } else { q.scope = "cluster"; }
-    return query(q);
+    var q = new URLSearchParams({ from: from, to: to });
+    if (scope === "organization") { q.set("scope", "org"); q.set("id", org); } else { q.set("scope", "cluster"); }
+    Object.keys(extra || {}).forEach(function (k) { q.set(k, extra[k]); });
+    return q.toString();
   }
   function getJSON(url) {
     return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
   }
-  function chart(id) {
+  var made = {};
+  function chart(id) {  /* one instance per box; a redraw starts from a clean chart */
     var box = document.getElementById(id);
     if (!box) { return null; }
-    var c = echarts.init(box);
-    charts.push(c);
-    return c;
+    if (!made[id]) { made[id] = echarts.init(box); charts.push(made[id]); }
+    made[id].clear();
+    made[id].off("click");
+    return made[id];
   }
+  var family = "";
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   function fmt(v) {
     if (v === null || v === undefined || v === "") { return ""; }
@@ -218,7 +223,9 @@
     document.querySelectorAll("[data-export]").forEach(function (a) {
       a.href = root.dataset.flowsUrl + "/records?" + query({ format: a.dataset.export });
     });
-    document.getElementById("flows-records").addEventListener("click", function () { drillFlows(T.records); });
+    document.querySelectorAll("[data-network-export]").forEach(function (a) {
+      a.href = root.dataset.flowsUrl + "?" + query({ format: a.dataset.networkExport });
+    });
     drawMap(data.map);
     drawNetwork(data.network);
   }
@@ -311,8 +318,17 @@
     document.getElementById("tiles").textContent = T.no_data;
     trendKeys([]);
   });
-  getJSON(root.dataset.flowsUrl + "?" + query({})).then(flows).catch(function () {
-    document.getElementById("sankey-basis").textContent = T.failed;
-  });
+  function loadFlows() {
+    flowRecords = null;
+    getJSON(root.dataset.flowsUrl + "?" + query({})).then(flows).catch(function () {
+      document.getElementById("sankey-basis").textContent = T.failed;
+    });
+  }
+  document.getElementById("flows-records").addEventListener("click", function () { drillFlows(T.records); });
+  var familySelect = document.getElementById("flow-family");
+  if (familySelect) {
+    familySelect.addEventListener("change", function () { family = familySelect.value; loadFlows(); });
+  }
+  loadFlows();
   if (root.dataset.anomaliesUrl) { getJSON(root.dataset.anomaliesUrl + "?" + query({})).then(anomalies); }
 })();
