@@ -267,3 +267,20 @@ def test_esg_summary_lists_the_year_certificates(month, client) -> None:
     )
     bad = client.get("/dashboard/mine/esg?year=1999")
     assert bad.status_code == 422
+
+
+def test_flows_of_one_family_and_the_network_table(month, client) -> None:
+    gov = make_user(make_org(OrgKind.GOVERNMENT), Role.VIEWER)
+    steel = client.get(f"/api/v1/dashboard/flows?{QUERY}&family=FE", headers=bearer(gov)).json
+    assert steel["records"] == 3
+    paper = client.get(f"/api/v1/dashboard/flows?{QUERY}&family=PA", headers=bearer(gov)).json
+    assert paper["records"] == 0
+    bad = client.get(f"/api/v1/dashboard/flows?{QUERY}&family=steel", headers=bearer(gov))
+    assert bad.status_code == 422
+    assert "family" in bad.json["error"]["fields"]
+    table = client.get(f"/api/v1/dashboard/flows?{QUERY}&format=csv", headers=bearer(gov))
+    rows = list(csv.reader(io.StringIO(table.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["企业", "类型", "合作方数"]
+    first = rows[1]  # the heaviest first: P, 15.3 t with two partners, a bridge enterprise
+    assert first[0] == month["p"].legal_name
+    assert (first[2], first[3], first[5]) == ("2", "15.3", "是")
