@@ -230,7 +230,7 @@ def indicators_file(fmt: str) -> Any:
 def _records(key: str) -> tuple[str, list[Column], list[dict[str, Any]], int, int, int]:
     actor = require_actor()
     period, scope = period_arg(), scope_arg(actor)
-    recs = sources.load(period, scope)
+    recs = sources.load(period, scope, sources.needs([key]))
     fig = indicators.FORMULAS[key](recs)
     page = _page("page", 1, 100_000)
     per_page = _page("per_page", 50, 500)
@@ -322,10 +322,10 @@ def trend() -> Any:
     if bucket not in ("month", "week"):
         raise DomainError("未知的时间粒度：%(field)s", {"bucket": "month or week"}, field="bucket")
     period, scope = period_arg(), scope_arg(actor)
-    formula, points = indicators.FORMULAS[key], []
+    formula, points, want = indicators.FORMULAS[key], [], sources.needs([key])
     unit = ""
     for b in buckets(period, bucket):
-        fig = formula(sources.load(b, scope))
+        fig = formula(sources.load(b, scope, want))
         unit = fig.unit
         points.append(
             {"from": b.start, "to": b.end, "value": fig.value, "no_data": _t(fig.no_data)}

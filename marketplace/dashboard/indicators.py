@@ -11,13 +11,42 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from core.i18n import N_
-from marketplace.dashboard.records import FactorRef, Period, Records, TradeRec
+from marketplace.dashboard import operations
+from marketplace.dashboard.figures import (
+    MIXED,
+    NO_FACTOR,
+    NO_PASSPORTS,
+    NO_PICKUPS,
+    NO_REPORTS,
+    NO_RESERVE,
+    NO_SALES,
+    NO_TRADES,
+    NO_TRANSPORT_FACTOR,
+    NO_TRIPS,
+    NOTHING,
+    PCT,
+    SOME_NO_FACTOR,
+    T_CO2E,
+    TONNE,
+    WAN_YUAN_FEN,
+    Drill,
+    Figure,
+    _in,
+    delivered,
+    generated_g,
+    missing,
+    q,
+    ratio_pct,
+    tonnes,
+    utilised,
+    weight_basis,
+)
+from marketplace.dashboard.operations import _hours
+from marketplace.dashboard.records import Records
 
 KEYS = (
     "utilisation_rate",
@@ -70,120 +99,6 @@ LABELS = {
     "escrow_settlement": N_("托管结算时长"),
     "participation": N_("企业参与率"),
 }
-
-WEIGHED = N_("称重净重")
-DECLARED = N_("申报重量(未称重)")
-MIXED = N_("称重净重，未称重的按申报重量")
-NOTHING = N_("本期无记录")
-NO_TRADES = N_("本期无到货交易")
-NO_REPORTS = N_("企业尚未填报")
-NO_TRIPS = N_("本期无已发布的调度路线")
-NO_WEIGHINGS = N_("本期无回收站称重记录")
-NO_FACTOR = N_("缺少该物料的排放因子")
-NO_TRANSPORT_FACTOR = N_("缺少运输排放因子")
-SOME_NO_FACTOR = N_("部分物料缺少排放因子，未计入")
-NO_PASSPORTS = N_("本期无已关闭的批次")
-NO_SALES = N_("本期无截止的挂牌")
-NO_RESERVE = N_("本期成交均无保留价")
-NO_CAPACITY = N_("回收站尚未填报产能")
-NO_PICKUPS = N_("本期无已确认的提货")
-NO_ORGS = N_("范围内无企业")
-
-PCT = "%"
-TONNE = "t"
-T_CO2E = "t CO2e"
-MILLION = Decimal(1_000_000)
-WAN_YUAN_FEN = Decimal(1_000_000)  # 1 万元 = 10,000 元 = 1,000,000 分
-
-
-@dataclass(frozen=True)
-class Drill:
-    """How to list the records behind a figure: a record kind and a filter."""
-
-    kind: str
-    filters: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One indicator's value with everything needed to trust, explain and drill into it."""
-
-    key: str
-    value: Decimal | None
-    unit: str
-    numerator: Decimal | None = None
-    denominator: Decimal | None = None
-    basis: str = ""
-    no_data: str | None = None
-    factor: FactorRef | None = None
-    records: Drill = field(default_factory=lambda: Drill("trades"))
-    factors: tuple[FactorRef, ...] = ()
-    notes: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def q(value: Decimal, places: str = "0.001") -> Decimal:
-    """Round half up to a display precision (figures, not money)."""
-    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
-
-
-def tonnes(grams: int) -> Decimal:
-    return Decimal(grams) / MILLION
-
-
-def ratio_pct(num: Decimal, den: Decimal) -> Decimal:
-    return q(num * 100 / den, "0.01")
-
-
-def missing(key: str, unit: str, reason: str, kind: str = "trades", **kw: Any) -> Figure:
-    return Figure(key, None, unit, no_data=reason, records=Drill(kind), **kw)
-
-
-def weight_basis(trades: Iterable[TradeRec]) -> str:
-    flags = {t.weighed for t in trades}
-    if flags == {True}:
-        return WEIGHED
-    if flags == {False}:
-        return DECLARED
-    return MIXED
-
-
-def delivered(r: Records) -> list[TradeRec]:
-    return [t for t in r.trades if t.delivered and _in(r.period, t.delivered_at)]
-
-
-def _in(period: Period, at: Any) -> bool:
-    if at is None:
-        return False
-    d = at.date() if hasattr(at, "date") else at
-    return period.start <= d <= period.end
-
-
-def utilised(t: TradeRec) -> bool:
-    """Delivered to a recycler and not sent to disposal (综合利用 includes energy recovery)."""
-    return t.end_use_kind != "disposal"
-
-
-def generated_g(r: Records) -> tuple[int, str]:
-    """Waste generated in scope: factories' lots listed in the period (weighed net when sold and
-    weighed, else declared) plus what stations received from factories on their scales."""
-    by_lot = {t.lot_id: t for t in r.trades}
-    lots = [lot for lot in r.lots if lot.producer and _in(r.period, lot.listed_at)]
-    grams, weighed = 0, set()
-    for lot in lots:
-        t = by_lot.get(lot.id)
-        if t is not None and t.weighed:
-            grams += t.net_g
-            weighed.add(True)
-        else:
-            grams += lot.declared_g
-            weighed.add(False)
-    received = [w for w in r.weighings if w.stage == "receive"]
-    grams += sum(w.net_g for w in received)
-    if received:
-        weighed.add(True)
-    basis = WEIGHED if weighed == {True} else DECLARED if weighed == {False} else MIXED
-    return grams, basis
 
 
 def utilisation_rate(r: Records) -> Figure:
@@ -342,51 +257,6 @@ def co2e_avoided_net(r: Records) -> Figure:
     )
 
 
-def _km(r: Records) -> Decimal:
-    return sum((t.km for t in r.trips), Decimal(0))
-
-
-def empty_running_rate(r: Records) -> Figure:
-    """Km driven with nothing on board ÷ all km of the published routes."""
-    key, km = "empty_running_rate", _km(r)
-    if not r.trips or km == 0:
-        return missing(key, PCT, NO_TRIPS, "trips")
-    empty = sum((t.empty_km for t in r.trips), Decimal(0))
-    return Figure(
-        key, ratio_pct(empty, km), PCT, q(empty, "0.1"), q(km, "0.1"), records=Drill("trips")
-    )
-
-
-def load_factor(r: Records) -> Figure:
-    """Tonne-km carried ÷ tonne-km of capacity driven, the plans' figures weighted by km."""
-    key, km = "load_factor", _km(r)
-    if not r.trips or km == 0:
-        return missing(key, PCT, NO_TRIPS, "trips")
-    weighted = sum((t.load_factor * t.km for t in r.trips), Decimal(0))
-    return Figure(key, ratio_pct(weighted, km), PCT, records=Drill("trips"))
-
-
-def consolidation_ratio(r: Records) -> Figure:
-    """Pickups per vehicle trip: how many lots one truck collects on a route."""
-    key = "consolidation_ratio"
-    trips = sum(t.vehicles for t in r.trips)
-    if trips == 0:
-        return missing(key, N_("批次/趟"), NO_TRIPS, "trips")
-    lots = sum(t.pickups for t in r.trips)
-    return Figure(
-        key,
-        q(Decimal(lots) / trips, "0.01"),
-        N_("批次/趟"),
-        Decimal(lots),
-        Decimal(trips),
-        records=Drill("trips"),
-    )
-
-
-def _hours(td: timedelta) -> Decimal:
-    return Decimal(int(td.total_seconds())) / 3600
-
-
 def pickup_lead_time(r: Records) -> Figure:
     """Median (and p90) hours from listing to pickup, for lots picked up in the period."""
     key = "pickup_lead_time"
@@ -407,24 +277,6 @@ def pickup_lead_time(r: Records) -> Figure:
         basis=N_("司机确认提货时间") if by_stop else N_("提货时间，未确认的按到货时间"),
         records=Drill("trades", {"picked_up": True}),
         extra={"p90_h": q(p90, "0.1"), "count": len(hours)},
-    )
-
-
-def on_time_pickup_rate(r: Records) -> Figure:
-    """Confirmed pickups inside their time window ÷ confirmed pickups."""
-    key = "on_time_pickup_rate"
-    confirmed = sum(t.confirmed for t in r.trips)
-    if confirmed == 0:
-        return missing(key, PCT, NO_PICKUPS, "trips")
-    on_time = sum(t.on_time for t in r.trips)
-    return Figure(
-        key,
-        ratio_pct(Decimal(on_time), Decimal(confirmed)),
-        PCT,
-        Decimal(on_time),
-        Decimal(confirmed),
-        basis=N_("时间窗内确认提货"),
-        records=Drill("trips"),
     )
 
 
@@ -489,95 +341,6 @@ def closed_loop_share(r: Records) -> Figure:
     )
 
 
-def weighing_anomaly_rate(r: Records) -> Figure:
-    """Weighings outside |A − B| ≤ C ÷ weighings that had a standard A to check against."""
-    key = "weighing_anomaly_rate"
-    checked = [w for w in r.weighings if w.result in ("normal", "anomaly")]
-    n = sum(w.count for w in checked)
-    if n == 0:
-        return missing(key, PCT, NO_WEIGHINGS, "weighings")
-    bad = sum(w.count for w in checked if w.result == "anomaly")
-    return Figure(
-        key,
-        ratio_pct(Decimal(bad), Decimal(n)),
-        PCT,
-        Decimal(bad),
-        Decimal(n),
-        basis=WEIGHED,
-        records=Drill("weighings", {"result": "anomaly"}),
-    )
-
-
-def downgrade_rate(r: Records) -> Figure:
-    """Impurity and moisture deducted at receiving ÷ received weight before deductions."""
-    key = "downgrade_rate"
-    rec = [w for w in r.weighings if w.stage == "receive"]
-    ded = sum(w.deduction_g for w in rec)
-    gross = sum(w.net_g for w in rec) + ded
-    if gross == 0:
-        return missing(key, PCT, NO_WEIGHINGS, "weighings")
-    return Figure(
-        key,
-        ratio_pct(Decimal(ded), Decimal(gross)),
-        PCT,
-        tonnes(ded),
-        tonnes(gross),
-        basis=WEIGHED,
-        records=Drill("weighings", {"stage": "receive", "deducted": True}),
-    )
-
-
-def bale_yield(r: Records) -> Figure:
-    """Baled net ÷ sorted net at the stations in the period."""
-    key = "bale_yield"
-    sorted_g = sum(w.net_g for w in r.weighings if w.stage == "sort")
-    if sorted_g == 0:
-        return missing(key, PCT, NO_WEIGHINGS, "weighings")
-    baled = sum(w.net_g for w in r.weighings if w.stage == "bale")
-    return Figure(
-        key,
-        ratio_pct(Decimal(baled), Decimal(sorted_g)),
-        PCT,
-        tonnes(baled),
-        tonnes(sorted_g),
-        basis=WEIGHED,
-        records=Drill("weighings", {"stage": "bale"}),
-    )
-
-
-def _month_days(month: date) -> int:
-    nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return (nxt - month.replace(day=1)).days
-
-
-def _overlap_days(period: Period, month: date) -> int:
-    first = month.replace(day=1)
-    last = first + timedelta(days=_month_days(first) - 1)
-    lo, hi = max(first, period.start), min(last, period.end)
-    return max(0, (hi - lo).days + 1)
-
-
-def station_utilisation(r: Records) -> Figure:
-    """Received tonnes ÷ the stations' reported monthly capacity, pro rata to the period's days."""
-    key = "station_utilisation"
-    caps = [x for x in r.reports if x.capacity_g]
-    cap = Decimal(0)
-    for x in caps:
-        cap += Decimal(x.capacity_g or 0) * _overlap_days(r.period, x.month) / _month_days(x.month)
-    if cap == 0:
-        return missing(key, PCT, NO_CAPACITY, "reports")
-    got = sum(w.net_g for w in r.weighings if w.stage == "receive")
-    return Figure(
-        key,
-        ratio_pct(Decimal(got), cap),
-        PCT,
-        tonnes(got),
-        q(cap / MILLION),
-        basis=WEIGHED,
-        records=Drill("weighings", {"stage": "receive"}),
-    )
-
-
 def landfill_diversion_rate(r: Records) -> Figure:
     """Delivered tonnes not sent to disposal ÷ all delivered tonnes."""
     key, rows = "landfill_diversion_rate", delivered(r)
@@ -637,23 +400,9 @@ def escrow_settlement(r: Records) -> Figure:
     )
 
 
-def participation(r: Records) -> Figure:
-    """Member organisations that listed, bought, weighed or hauled in the period ÷ members."""
-    key = "participation"
-    if not r.orgs:
-        return missing(key, PCT, NO_ORGS, "orgs")
-    active = sum(1 for o in r.orgs if o.active)
-    return Figure(
-        key,
-        ratio_pct(Decimal(active), Decimal(len(r.orgs))),
-        PCT,
-        Decimal(active),
-        Decimal(len(r.orgs)),
-        records=Drill("orgs", {"active": True}),
-    )
-
-
-FORMULAS: dict[str, Callable[[Records], Figure]] = {k: globals()[k] for k in KEYS}
+FORMULAS: dict[str, Callable[[Records], Figure]] = {
+    k: globals().get(k) or getattr(operations, k) for k in KEYS
+}
 
 
 def compute(records: Records, keys: Iterable[str] = KEYS) -> list[Figure]:

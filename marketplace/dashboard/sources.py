@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,9 +32,9 @@ from marketplace.dashboard.records import (
     Period,
     Records,
     TradeRec,
-    TripRec,
     WeighingGroup,
 )
+from marketplace.dashboard.trips import load_trips
 from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
 from marketplace.lots.models import Lot
 from marketplace.trading.models import Dispute, Sale, Trade
@@ -148,7 +147,7 @@ def load_lots(period: Period, scope: Scope) -> list[LotRec]:
     ]
 
 
-def load_trades(period: Period, scope: Scope) -> list[TradeRec]:
+def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[TradeRec]:
     lo, hi = utc_bounds(period)
     parent, fam, mat = family_expr()
     seller, buyer = aliased(Organization), aliased(Organization)
@@ -187,7 +186,8 @@ def load_trades(period: Period, scope: Scope) -> list[TradeRec]:
     rows = db.session.execute(q).all()
     ids = [r[0].id for r in rows]
     pickups = _pickups(ids)
-    complete = _passports([r[0].lot_id for r in rows if r[0].closed_at is not None])
+    closed = [r[0].lot_id for r in rows if r[0].closed_at is not None]
+    complete = _passports(closed) if passports else {}
     out = []
     for t, listed, family, material, reserve, disp, s_cl, b_cl, s_kind in rows:
         picked, due = pickups.get(t.id, (None, None))
@@ -272,100 +272,51 @@ def _passports(lot_ids: list[int]) -> dict[int, bool]:
 
 
 def load_weighings(period: Period, scope: Scope) -> list[WeighingGroup]:
+    """Weighings of the period grouped by station, stage, result, family and factory (a
+    re-weighed reading counts once, as its replacement), with their deductions."""
     lo, hi = utc_bounds(period)
     parent, fam, _ = family_expr()
-    replaced = sa.select(Weighing.replaces_id).where(Weighing.replaces_id.is_not(None))
-    ded = (
-        sa.select(Deduction.weighing_id, sa.func.sum(Deduction.grams).label("g"))
-        .group_by(Deduction.weighing_id)
-        .subquery()
-    )
     famc = sa.func.coalesce(fam, "")
-    q = (
-        sa.select(
-            Weighing.station_id,
-            Weighing.stage,
-            Weighing.result,
-            famc,
-            Weighing.factory_id,
-            sa.func.count(),
-            sa.func.sum(Weighing.net_g),
-            sa.func.coalesce(sa.func.sum(ded.c.g), 0),
-        )
-        .outerjoin(Category, Category.id == Weighing.category_id)
-        .outerjoin(parent, parent.id == Category.parent_id)
-        .outerjoin(ded, ded.c.weighing_id == Weighing.id)
-        .where(
-            Weighing.created_at >= lo,
-            Weighing.created_at < hi,
-            Weighing.total.is_(False),
-            Weighing.id.not_in(replaced),
-            _org_filter([Weighing.station_id, Weighing.factory_id], scope),
-        )
-        .group_by(Weighing.station_id, Weighing.stage, Weighing.result, famc, Weighing.factory_id)
+    keys = (Weighing.station_id, Weighing.stage, Weighing.result, famc, Weighing.factory_id)
+    replaced = sa.select(Weighing.replaces_id).where(
+        Weighing.replaces_id.is_not(None), Weighing.created_at >= lo, Weighing.created_at < hi
     )
-    if scope.family:
-        q = q.where(fam == scope.family)
-    return [
-        WeighingGroup(s, str(stage), res, f, int(n), int(g or 0), int(d or 0), fac)
-        for s, stage, res, f, fac, n, g, d in db.session.execute(q)
+    where = [
+        Weighing.created_at >= lo,
+        Weighing.created_at < hi,
+        Weighing.total.is_(False),
+        Weighing.id.not_in(replaced),
+        _org_filter([Weighing.station_id, Weighing.factory_id], scope),
     ]
+    if scope.family:
+        where.append(fam == scope.family)
 
+    def grouped(*cols: Any, join_deductions: bool = False) -> Any:
+        q = sa.select(*keys, *cols).select_from(Weighing)
+        if join_deductions:
+            q = q.join(Deduction, Deduction.weighing_id == Weighing.id)
+        q = q.outerjoin(Category, Category.id == Weighing.category_id)
+        q = q.outerjoin(parent, parent.id == Category.parent_id)
+        return q.where(*where).group_by(*keys)
 
-def load_trips(period: Period, scope: Scope) -> list[TripRec]:
-    if scope.family:  # routes carry mixed loads: not attributable to one material
-        return []
-    q = sa.select(RoutePlan).where(
-        RoutePlan.state == "published", RoutePlan.day.between(period.start, period.end)
-    )
-    if scope.orgs is not None:
-        served = (
-            sa.select(RouteStop.plan_id)
-            .join(PickupRequest, PickupRequest.id == RouteStop.request_id)
-            .where(PickupRequest.organization_id.in_(scope.orgs))
+    counted = db.session.execute(grouped(sa.func.count(), sa.func.sum(Weighing.net_g))).all()
+    deducted = {
+        tuple(r[:5]): int(r[5] or 0)
+        for r in db.session.execute(grouped(sa.func.sum(Deduction.grams), join_deductions=True))
+    }
+    return [
+        WeighingGroup(
+            s,
+            str(stage),
+            res,
+            f,
+            int(n),
+            int(g or 0),
+            deducted.get((s, stage, res, f, fac), 0),
+            fac,
         )
-        q = q.where(sa.or_(RoutePlan.organization_id.in_(scope.orgs), RoutePlan.id.in_(served)))
-    plans = db.session.scalars(q).all()
-    stops: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for part in _chunks([p.id for p in plans]):
-        sq = (
-            sa.select(
-                RouteStop.plan_id,
-                RouteStop.confirmed_at,
-                PickupRequest.day,
-                PickupRequest.window_end_s,
-            )
-            .join(PickupRequest, PickupRequest.id == RouteStop.request_id)
-            .where(RouteStop.plan_id.in_(part), RouteStop.kind == "pickup")
-        )
-        for row in db.session.execute(sq):
-            stops[row[0]].append(row[1:])
-    out = []
-    for p in plans:
-        k = (p.kpis or {}).get("plan", {})
-        km = Decimal(str(k.get("km", 0)))
-        mine = stops.get(p.id, [])
-        confirmed = [s for s in mine if s[0] is not None]
-        on_time = sum(
-            1
-            for at, day, end_s in confirmed
-            if at <= datetime.combine(day, time(), TZ) + timedelta(seconds=end_s)
-        )
-        out.append(
-            TripRec(
-                p.id,
-                p.organization_id,
-                p.day,
-                km,
-                km * Decimal(str(k.get("empty_share", 0))),
-                Decimal(str(k.get("load_factor", 0))),
-                int(k.get("vehicles", 0)),
-                len(mine),
-                on_time,
-                len(confirmed),
-            )
-        )
-    return out
+        for s, stage, res, f, fac, n, g in counted
+    ]
 
 
 def load_reports(period: Period, scope: Scope) -> list[OrgReport]:
@@ -394,25 +345,69 @@ def load_orgs(scope: Scope, active: set[int]) -> list[OrgRec]:
     return [OrgRec(i, str(k), i in active) for i, k in db.session.execute(q)]
 
 
-def load(period: Period, scope: Scope) -> Records:
-    """Everything the 23 formulas read for one period and scope."""
-    lots = load_lots(period, scope)
-    trades = load_trades(period, scope)
-    weighings = load_weighings(period, scope)
-    trips = load_trips(period, scope)
-    active = {x.org_id for x in lots} | {t.seller_id for t in trades}
-    active |= {t.buyer_id for t in trades} | {w.station_id for w in weighings}
-    active |= {w.factory_id for w in weighings if w.factory_id} | {t.org_id for t in trips}
-    return Records(
-        period,
-        lots,
-        trades,
-        weighings,
-        trips,
-        load_reports(period, scope),
-        load_orgs(scope, active),
-        factors.current(),
-    )
+NEEDS: dict[str, frozenset[str]] = {
+    "utilisation_rate": frozenset({"lots", "trades", "weighings", "reports"}),
+    "generation_intensity": frozenset({"lots", "trades", "weighings", "reports"}),
+    "substitution_rate": frozenset({"reports"}),
+    "co2e_avoided_net": frozenset({"trades", "trips"}),
+    "clearance_rate": frozenset({"lots"}),
+    "traceability_completeness": frozenset({"trades", "passports"}),
+    "weighing_anomaly_rate": frozenset({"weighings"}),
+    "downgrade_rate": frozenset({"weighings"}),
+    "bale_yield": frozenset({"weighings"}),
+    "station_utilisation": frozenset({"weighings", "reports"}),
+    "participation": frozenset({"orgs"}),
+    **{
+        k: frozenset({"trips"})
+        for k in (
+            "logistics_co2e",
+            "empty_running_rate",
+            "load_factor",
+            "consolidation_ratio",
+            "on_time_pickup_rate",
+        )
+    },
+}
+ALL = frozenset({"lots", "trades", "weighings", "trips", "reports", "orgs", "passports"})
+
+
+def needs(keys: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """The sources a set of indicators reads (trades for the market ones not listed)."""
+    out: frozenset[str] = frozenset()
+    for k in keys:
+        out |= NEEDS.get(k, frozenset({"trades"}))
+    return out
+
+
+def load(period: Period, scope: Scope, want: frozenset[str] = ALL) -> Records:
+    """The records the formulas read for one period and scope; `want` limits the sources read
+    (a drill-down or trend of one indicator reads only its own)."""
+    lots = load_lots(period, scope) if "lots" in want else []
+    trades = load_trades(period, scope, "passports" in want) if "trades" in want else []
+    weighings = load_weighings(period, scope) if "weighings" in want else []
+    trips = load_trips(period, scope) if "trips" in want else []
+    reports = load_reports(period, scope) if "reports" in want else []
+    orgs = load_orgs(scope, active_orgs(period, scope)) if "orgs" in want else []
+    return Records(period, lots, trades, weighings, trips, reports, orgs, factors.current())
+
+
+def active_orgs(period: Period, scope: Scope) -> set[int]:
+    """Members that listed, traded, weighed or hauled in the period (one UNION query)."""
+    lo, hi = utc_bounds(period)
+    parts = [
+        sa.select(Lot.organization_id).where(Lot.listed_at >= lo, Lot.listed_at < hi),
+        sa.select(Trade.seller_id).where(Trade.created_at >= lo, Trade.created_at < hi),
+        sa.select(Trade.buyer_id).where(Trade.created_at >= lo, Trade.created_at < hi),
+        sa.select(Trade.buyer_id).where(Trade.delivered_at >= lo, Trade.delivered_at < hi),
+        sa.select(Weighing.station_id).where(Weighing.created_at >= lo, Weighing.created_at < hi),
+        sa.select(Weighing.factory_id).where(
+            Weighing.created_at >= lo, Weighing.created_at < hi, Weighing.factory_id.is_not(None)
+        ),
+        sa.select(RoutePlan.organization_id).where(
+            RoutePlan.state == "published", RoutePlan.day.between(period.start, period.end)
+        ),
+    ]
+    return {int(i) for i in db.session.scalars(sa.union(*parts)) if i is not None}
 
 
 def previous(period: Period) -> Period:
