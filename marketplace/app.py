@@ -80,6 +80,7 @@ MODEL_MODULES = (
     "marketplace.notify.models",
     "marketplace.dispatch.models",
     "marketplace.recommend.models",
+    "marketplace.dashboard.models",
     "station.models",
     "passport.models",
 )
@@ -95,6 +96,9 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.auth import api as auth_api
     from marketplace.auth import views as auth_views
     from marketplace.catalogue import api as catalogue_api
+    from marketplace.dashboard import api as dashboard_api
+    from marketplace.dashboard import ledger_api as dashboard_data_api
+    from marketplace.dashboard import views as dashboard_views
     from marketplace.dispatch import api as dispatch_api
     from marketplace.dispatch import views as dispatch_views
     from marketplace.docs import views as docs_views
@@ -137,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(passport_views.bp)
     app.register_blueprint(dispatch_views.bp)
     app.register_blueprint(recommend_views.bp)
+    app.register_blueprint(dashboard_views.bp)
     api = app.extensions["smorest_api"]
     for blp in (
         auth_api.blp,
@@ -153,6 +158,8 @@ def register_blueprints(app: Flask) -> None:
         webhooks_api.blp,
         dispatch_api.blp,
         recommend_api.blp,
+        dashboard_api.blp,
+        dashboard_data_api.blp,
     ):
         api.register_blueprint(blp)
 

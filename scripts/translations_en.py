@@ -215,3 +215,9 @@ EN.update({k: v for k, v in _route.items() if k not in EN})
 from translations_en_recplat import EN as _recplat  # noqa: E402
 
 EN.update({k: v for k, v in _recplat.items() if k not in EN})
+from translations_en_kpi import EN as _kpi  # noqa: E402
+
+EN.update({k: v for k, v in _kpi.items() if k not in EN})
+from translations_en_govpages import EN as _govpages  # noqa: E402
+
+EN.update({k: v for k, v in _govpages.items() if k not in EN})

@@ -11,6 +11,7 @@ from core.time import utcnow
 from marketplace.lots.store import evidence_store
 from marketplace.recommend.seed import seed_recommender
 from marketplace.seed import services
+from marketplace.seed.dashboard import seed_dashboard_reports
 from marketplace.seed.dispatch import seed_dispatch
 from marketplace.seed.history import seed_history
 from marketplace.seed.market import seed_market
@@ -49,6 +50,7 @@ def demo(market: bool) -> None:
         station = seed_station(now=utcnow()) if market else 0
         dispatch = seed_dispatch(now=utcnow()) if market else 0
         model = seed_recommender(now=utcnow()) if market else 0
+        reports = seed_dashboard_reports(now=utcnow()) if market else 0
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from err
@@ -65,6 +67,8 @@ def demo(market: bool) -> None:
         click.echo(f"demo dispatch (today, published): {dispatch} stops")
     if model:
         click.echo(f"demo recommender: model v{model} trained on the history's bids")
+    if reports:
+        click.echo(f"demo monthly reports (value added, inputs, capacity): {reports}")
     if not counts:
         click.echo("demo cluster already present; nothing to do")
         return

@@ -48,7 +48,10 @@ def load_demo(path: Path = DEMO_FILE) -> dict[str, Any]:
 
 def seed_reference_data() -> int:
     """Emission factors and the catalogue (what a production install needs too)."""
+    from marketplace.dashboard import factors as dashboard_factors
+
     seed_factors()
+    dashboard_factors.load()  # the dashboard's versioned table (also seeded by migration 0017)
     db.session.flush()
     return seed_catalogue()
 

@@ -285,6 +285,22 @@ EXPECTED: dict[str, object] = {
     "passport.latest_checkpoint": PUBLIC,
     "passport.public_key": PUBLIC,
     "passport.verify": PUBLIC,
+    # Dashboard: everyone signed in reads; government/admin the cluster, others their own org
+    "dashboard_api.indicators_view": SIGNED_IN,
+    "dashboard_api.indicators_file": SIGNED_IN,
+    "dashboard_api.indicator_records": SIGNED_IN,
+    "dashboard_api.indicator_records_file": SIGNED_IN,
+    "dashboard_api.trend": SIGNED_IN,
+    # Dashboard pages: government and the platform see the cluster; enterprises their own
+    "dashboard.cluster": {"government", "admin"},
+    "dashboard.mine": {"producer", "producer_viewer", "recycler"},
+    "dashboard.esg": {"producer", "producer_viewer", "recycler"},
+    "dashboard.ledger_page": {"producer", "producer_viewer", "government", "admin"},
+    "dashboard_data.material_flows": SIGNED_IN,  # scoped to one's own organisation
+    "dashboard_data.flow_records": SIGNED_IN,
+    "dashboard_data.solid_waste_ledger": {"producer", "producer_viewer", "government", "admin"},
+    "dashboard_data.manifest_ledger": {"producer", "producer_viewer", "government", "admin"},
+    "dashboard_data.station_anomalies": {"government", "admin"},
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),
@@ -344,6 +360,8 @@ def fill(rule, org_id: int) -> str:
         "kind": "qr.png",
         "vehicle_id": 999_999,
         "stop_id": 999_999,
+        "key": "utilisation_rate",
+        "fmt": "csv",
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

@@ -1,0 +1,417 @@
+"""The 23 cluster indicators as pure formulas over plain records (no Flask, no database).
+
+One function per indicator, each returning a `Figure` that says what it is made of (numerator,
+denominator), which weights it used (station weighed net, or declared when unweighed), which
+emission factor and edition, and how to drill down to the records behind it. A formula whose
+source holds nothing returns a `Figure` with `no_data` and the reason — never a made-up number.
+Strings are Chinese source messages marked with `N_`; the API translates them.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
+
+from core.i18n import N_
+from marketplace.dashboard import operations
+from marketplace.dashboard.figures import (
+    MIXED,
+    NO_FACTOR,
+    NO_PASSPORTS,
+    NO_PICKUPS,
+    NO_REPORTS,
+    NO_RESERVE,
+    NO_SALES,
+    NO_TRADES,
+    NO_TRANSPORT_FACTOR,
+    NO_TRIPS,
+    NOTHING,
+    PCT,
+    SOME_NO_FACTOR,
+    T_CO2E,
+    TONNE,
+    WAN_YUAN_FEN,
+    Drill,
+    Figure,
+    _in,
+    delivered,
+    generated_g,
+    missing,
+    q,
+    ratio_pct,
+    tonnes,
+    utilised,
+    weight_basis,
+)
+from marketplace.dashboard.operations import _hours
+from marketplace.dashboard.records import Records
+
+KEYS = (
+    "utilisation_rate",
+    "generation_intensity",
+    "substitution_rate",
+    "recycled_volume",
+    "co2e_avoided_gross",
+    "logistics_co2e",
+    "co2e_avoided_net",
+    "empty_running_rate",
+    "load_factor",
+    "consolidation_ratio",
+    "pickup_lead_time",
+    "on_time_pickup_rate",
+    "clearance_rate",
+    "price_realisation",
+    "closed_loop_share",
+    "weighing_anomaly_rate",
+    "downgrade_rate",
+    "bale_yield",
+    "station_utilisation",
+    "landfill_diversion_rate",
+    "traceability_completeness",
+    "escrow_settlement",
+    "participation",
+)
+
+LABELS = {
+    "utilisation_rate": N_("一般工业固体废物综合利用率"),
+    "generation_intensity": N_("万元工业增加值产废强度"),
+    "substitution_rate": N_("再生料替代率"),
+    "recycled_volume": N_("再生资源回收量"),
+    "co2e_avoided_gross": N_("减碳量（毛）"),
+    "logistics_co2e": N_("物流碳排放"),
+    "co2e_avoided_net": N_("净减碳量"),
+    "empty_running_rate": N_("空驶率"),
+    "load_factor": N_("车辆装载率"),
+    "consolidation_ratio": N_("拼单率（每趟批次数）"),
+    "pickup_lead_time": N_("挂牌至提货时长"),
+    "on_time_pickup_rate": N_("准时提货率"),
+    "clearance_rate": N_("市场成交率"),
+    "price_realisation": N_("价格实现率"),
+    "closed_loop_share": N_("园区内闭环价值占比"),
+    "weighing_anomaly_rate": N_("称重异常率"),
+    "downgrade_rate": N_("杂质扣减率"),
+    "bale_yield": N_("打包得率"),
+    "station_utilisation": N_("回收站产能利用率"),
+    "landfill_diversion_rate": N_("填埋转移率"),
+    "traceability_completeness": N_("溯源完整率"),
+    "escrow_settlement": N_("托管结算时长"),
+    "participation": N_("企业参与率"),
+}
+
+
+def utilisation_rate(r: Records) -> Figure:
+    """综合利用率 = utilised ÷ (generated + prior stock utilised)."""
+    key, rows = "utilisation_rate", delivered(r)
+    gen, gen_basis = generated_g(r)
+    prior = sum(x.prior_stock_utilised_g or 0 for x in r.reports if _in(r.period, x.month))
+    den = gen + prior
+    if den == 0:
+        return missing(key, PCT, NOTHING)
+    num = sum(t.net_g for t in rows if utilised(t))
+    return Figure(
+        key,
+        ratio_pct(Decimal(num), Decimal(den)),
+        PCT,
+        tonnes(num),
+        tonnes(den),
+        basis=gen_basis if not rows or gen_basis == weight_basis(rows) else MIXED,
+        records=Drill("trades", {"delivered": True}),
+        extra={"generated_t": tonnes(gen), "prior_stock_t": tonnes(prior)},
+    )
+
+
+def generation_intensity(r: Records) -> Figure:
+    """产废强度 = generated tonnes ÷ industrial value added (万元) the factories reported."""
+    key = "generation_intensity"
+    reports = [x for x in r.reports if x.value_added_fen and _in(r.period, x.month)]
+    if not reports:
+        return missing(key, "t/万元", NO_REPORTS, "reports")
+    gen, basis = generated_g(r)
+    va = Decimal(sum(x.value_added_fen or 0 for x in reports)) / WAN_YUAN_FEN
+    return Figure(
+        key,
+        q(tonnes(gen) / va, "0.0001"),
+        "t/万元",
+        tonnes(gen),
+        q(va, "0.01"),
+        basis=basis,
+        records=Drill("reports", {"field": "value_added"}),
+    )
+
+
+def substitution_rate(r: Records) -> Figure:
+    """再生料替代率 = recycled input ÷ (recycled + virgin input), as buyer plants report it."""
+    key = "substitution_rate"
+    reports = [
+        x
+        for x in r.reports
+        if _in(r.period, x.month) and (x.recycled_input_g is not None or x.virgin_input_g)
+    ]
+    rec = sum(x.recycled_input_g or 0 for x in reports)
+    total = rec + sum(x.virgin_input_g or 0 for x in reports)
+    if total == 0:
+        return missing(key, PCT, NO_REPORTS, "reports")
+    return Figure(
+        key,
+        ratio_pct(Decimal(rec), Decimal(total)),
+        PCT,
+        tonnes(rec),
+        tonnes(total),
+        basis=N_("买方企业填报"),
+        records=Drill("reports", {"field": "inputs"}),
+    )
+
+
+def recycled_volume(r: Records) -> Figure:
+    """Tonnes delivered to recyclers in the period, and by material family."""
+    key, rows = "recycled_volume", [t for t in delivered(r) if utilised(t)]
+    if not rows:
+        return missing(key, TONNE, NO_TRADES)
+    by: dict[str, int] = {}
+    for t in rows:
+        by[t.family] = by.get(t.family, 0) + t.net_g
+    total = sum(by.values())
+    return Figure(
+        key,
+        q(tonnes(total)),
+        TONNE,
+        basis=weight_basis(rows),
+        records=Drill("trades", {"delivered": True}),
+        extra={"by_family": {f: q(tonnes(g)) for f, g in sorted(by.items())}},
+    )
+
+
+def co2e_avoided_gross(r: Records) -> Figure:
+    """Σ delivered net tonnes × the material's recycling factor (kg CO2e/t), in t CO2e."""
+    key, rows = "co2e_avoided_gross", [t for t in delivered(r) if utilised(t)]
+    if not rows:
+        return missing(key, T_CO2E, NO_TRADES)
+    kg, used, lacking = Decimal(0), {}, set()
+    for t in rows:
+        f = r.factors.recycling.get(t.factor_material or "")
+        if f is None:
+            lacking.add(t.family)
+            continue
+        kg += tonnes(t.net_g) * f.value
+        used[f.key] = f
+    if not used:
+        return missing(key, T_CO2E, NO_FACTOR, extra={"missing_factor": sorted(lacking)})
+    refs = tuple(used[k] for k in sorted(used))
+    return Figure(
+        key,
+        q(kg / 1000),
+        T_CO2E,
+        basis=weight_basis(rows),
+        factor=refs[0],
+        factors=refs,
+        records=Drill("trades", {"delivered": True}),
+        notes=(SOME_NO_FACTOR,) if lacking else (),
+        extra={"missing_factor": sorted(lacking)},
+    )
+
+
+def logistics_co2e(r: Records) -> Figure:
+    """Empty km × the 0 %-laden per-km factor + laden km × the average-laden one, in t CO2e."""
+    key = "logistics_co2e"
+    if not r.trips:
+        return missing(key, T_CO2E, NO_TRIPS, "trips")
+    fl, fe = r.factors.transport_laden, r.factors.transport_empty
+    if fl is None or fe is None:
+        return missing(key, T_CO2E, NO_TRANSPORT_FACTOR, "trips")
+    empty = sum((t.empty_km for t in r.trips), Decimal(0))
+    laden = sum((t.km for t in r.trips), Decimal(0)) - empty
+    kg = laden * fl.value + empty * fe.value
+    return Figure(
+        key,
+        q(kg / 1000),
+        T_CO2E,
+        basis=N_("调度路线里程（按空载/载货）"),
+        factor=fl,
+        factors=(fl, fe),
+        records=Drill("trips"),
+        extra={"laden_km": q(laden, "0.1"), "empty_km": q(empty, "0.1")},
+    )
+
+
+def co2e_avoided_net(r: Records) -> Figure:
+    """Gross CO2e avoided − logistics CO2e (no logistics data: the gross stands, and says so)."""
+    key = "co2e_avoided_net"
+    gross, logi = co2e_avoided_gross(r), logistics_co2e(r)
+    if gross.value is None:
+        return missing(key, T_CO2E, gross.no_data or NOTHING)
+    minus = logi.value or Decimal(0)
+    notes = gross.notes + ((NO_TRIPS,) if logi.value is None else ())
+    return Figure(
+        key,
+        q(gross.value - minus),
+        T_CO2E,
+        gross.value,
+        minus,
+        basis=gross.basis,
+        factor=gross.factor,
+        factors=gross.factors + logi.factors,
+        records=gross.records,
+        notes=notes,
+    )
+
+
+def pickup_lead_time(r: Records) -> Figure:
+    """Median (and p90) hours from listing to pickup, for lots picked up in the period."""
+    key = "pickup_lead_time"
+    rows = [
+        t
+        for t in r.trades
+        if t.listed_at is not None and _in(r.period, t.picked_up_at or t.delivered_at)
+    ]
+    if not rows:
+        return missing(key, "h", NO_PICKUPS)
+    hours = sorted(_hours((t.picked_up_at or t.delivered_at) - t.listed_at) for t in rows)  # type: ignore[operator]
+    p90 = hours[min(len(hours) - 1, max(0, -(-9 * len(hours) // 10) - 1))]
+    by_stop = all(t.picked_up_at is not None for t in rows)
+    return Figure(
+        key,
+        q(statistics.median(hours), "0.1"),
+        "h",
+        basis=N_("司机确认提货时间") if by_stop else N_("提货时间，未确认的按到货时间"),
+        records=Drill("trades", {"picked_up": True}),
+        extra={"p90_h": q(p90, "0.1"), "count": len(hours)},
+    )
+
+
+def clearance_rate(r: Records) -> Figure:
+    """Lots whose sale ended in the period with a trade ÷ lots whose sale ended."""
+    key = "clearance_rate"
+    ended = [lot for lot in r.lots if _in(r.period, lot.sale_closed_at)]
+    if not ended:
+        return missing(key, PCT, NO_SALES, "lots")
+    sold = sum(1 for lot in ended if lot.sold)
+    return Figure(
+        key,
+        ratio_pct(Decimal(sold), Decimal(len(ended))),
+        PCT,
+        Decimal(sold),
+        Decimal(len(ended)),
+        records=Drill("lots", {"sale_closed": True}),
+    )
+
+
+def price_realisation(r: Records) -> Figure:
+    """Σ price × quantity ÷ Σ reserve × quantity for trades with a reserve; against the index in
+    `extra`."""
+    key = "price_realisation"
+    rows = [t for t in r.trades if _in(r.period, t.created_at) and t.status != "cancelled"]
+    res = [t for t in rows if t.reserve_fen_per_t]
+    if not res:
+        return missing(key, PCT, NO_RESERVE if rows else NOTHING)
+    got = sum(t.price_fen_per_t * t.declared_g for t in res)
+    ask = sum((t.reserve_fen_per_t or 0) * t.declared_g for t in res)
+    extra: dict[str, Any] = {}
+    idx = [t for t in rows if t.index_fen_per_t]
+    if idx:
+        a = sum(t.price_fen_per_t * t.declared_g for t in idx)
+        b = sum((t.index_fen_per_t or 0) * t.declared_g for t in idx)
+        extra["against_index_pct"] = ratio_pct(Decimal(a), Decimal(b))
+    return Figure(
+        key,
+        ratio_pct(Decimal(got), Decimal(ask)),
+        PCT,
+        basis=N_("成交价对保留价，按申报重量加权"),
+        records=Drill("trades", {"reserve": True}),
+        extra=extra,
+    )
+
+
+def closed_loop_share(r: Records) -> Figure:
+    """Value of delivered trades bought inside the cluster ÷ value of all delivered trades."""
+    key, rows = "closed_loop_share", delivered(r)
+    total = sum(t.value_fen for t in rows)
+    if total == 0:
+        return missing(key, PCT, NO_TRADES)
+    inside = sum(t.value_fen for t in rows if t.buyer_in_cluster)
+    return Figure(
+        key,
+        ratio_pct(Decimal(inside), Decimal(total)),
+        PCT,
+        Decimal(inside) / 100,
+        Decimal(total) / 100,
+        basis=weight_basis(rows),
+        records=Drill("trades", {"delivered": True}),
+    )
+
+
+def landfill_diversion_rate(r: Records) -> Figure:
+    """Delivered tonnes not sent to disposal ÷ all delivered tonnes."""
+    key, rows = "landfill_diversion_rate", delivered(r)
+    total = sum(t.net_g for t in rows)
+    if total == 0:
+        return missing(key, PCT, NO_TRADES)
+    kept = sum(t.net_g for t in rows if utilised(t))
+    return Figure(
+        key,
+        ratio_pct(Decimal(kept), Decimal(total)),
+        PCT,
+        tonnes(kept),
+        tonnes(total),
+        basis=weight_basis(rows),
+        records=Drill("trades", {"delivered": True}),
+    )
+
+
+def traceability_completeness(r: Records) -> Figure:
+    """Lots closed in the period whose passport runs listing → pickup → delivery → end use ÷
+    lots closed."""
+    key = "traceability_completeness"
+    closed = [t for t in r.trades if _in(r.period, t.closed_at)]
+    if not closed:
+        return missing(key, PCT, NO_PASSPORTS)
+    ok = sum(1 for t in closed if t.passport_complete)
+    return Figure(
+        key,
+        ratio_pct(Decimal(ok), Decimal(len(closed))),
+        PCT,
+        Decimal(ok),
+        Decimal(len(closed)),
+        basis=N_("数字护照事件链"),
+        records=Drill("trades", {"closed": True}),
+    )
+
+
+def escrow_settlement(r: Records) -> Figure:
+    """Median hours from delivery to escrow settlement; the dispute rate beside it."""
+    key = "escrow_settlement"
+    rows = [t for t in r.trades if _in(r.period, t.settled_at) and t.delivered_at is not None]
+    if not rows:
+        return missing(key, "h", NOTHING)
+    hours = [_hours(t.settled_at - t.delivered_at) for t in rows]  # type: ignore[operator]
+    dl = delivered(r)
+    disputes = sum(1 for t in dl if t.disputed)
+    extra = {"count": len(rows)}
+    if dl:
+        extra["dispute_rate_pct"] = ratio_pct(Decimal(disputes), Decimal(len(dl)))  # type: ignore[assignment]
+    return Figure(
+        key,
+        q(statistics.median(hours), "0.1"),
+        "h",
+        basis=N_("托管账本结算时间"),
+        records=Drill("trades", {"settled": True}),
+        extra=extra,
+    )
+
+
+FORMULAS: dict[str, Callable[[Records], Figure]] = {
+    k: globals().get(k) or getattr(operations, k) for k in KEYS
+}
+
+
+def compute(records: Records, keys: Iterable[str] = KEYS) -> list[Figure]:
+    """Every requested indicator over the same records, in the issue's order."""
+    return [FORMULAS[k](records) for k in keys]
+
+
+def change_pct(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """Period-over-period change in percent (None when either side is missing or before is 0)."""
+    if now is None or before is None or before == 0:
+        return None
+    return q((now - before) * 100 / abs(before), "0.1")

@@ -1,0 +1,50 @@
+"""The dashboard's own tables: the versioned emission-factor table and what organisations report
+monthly (value added, virgin and recycled input, station capacity), which no other table holds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db
+from core.time import utcnow
+
+
+class DashboardFactor(db.Model):
+    """One emission factor of one edition; a dashboard reads one `version` only."""
+
+    __tablename__ = "dashboard_factors"
+    __table_args__ = (sa.UniqueConstraint("version", "key", name="version_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(120))
+    material: Mapped[str] = mapped_column(sa.String(120), default="")
+    kind: Mapped[str] = mapped_column(sa.String(12))  # recycling | transport
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(14, 5))
+    unit: Mapped[str] = mapped_column(sa.String(20))  # kg CO2e/t | kg CO2e/km
+    laden: Mapped[str] = mapped_column(sa.String(20), default="")
+    version: Mapped[str] = mapped_column(sa.String(20))
+    source: Mapped[str] = mapped_column(sa.Text)
+    source_table: Mapped[str] = mapped_column(sa.Text, default="")
+    valid_from: Mapped[date]
+
+
+class OrgMonthReport(db.Model):
+    """An organisation's monthly figures the platform cannot observe (填报): value added for
+    generation intensity, virgin and recycled input for substitution, a station's capacity."""
+
+    __tablename__ = "dashboard_org_reports"
+    __table_args__ = (sa.UniqueConstraint("organization_id", "month", name="org_month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    month: Mapped[date]  # first day of the month
+    value_added_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    virgin_input_g: Mapped[int | None] = mapped_column(sa.BigInteger)
+    recycled_input_g: Mapped[int | None] = mapped_column(sa.BigInteger)
+    capacity_g: Mapped[int | None] = mapped_column(sa.BigInteger)
+    prior_stock_utilised_g: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,418 @@
+"""The database edge of the dashboard: load the plain records of a period and a scope.
+
+Reads the market (lots, sales, trades, disputes), the stations (weighings and their deductions,
+grouped in SQL so a year of a large cluster stays one query), dispatch (published plans, their
+stored KPIs and confirmed stops), passports (each closed lot's event chain) and the monthly
+reports. Times become Asia/Shanghai so the formulas compare local calendar days; weights stay
+integer grams, money integer fen.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from core.catalogue import Category
+from core.db import db
+from core.enums import OrgKind
+from core.errors import NotFound
+from core.models import Organization
+from marketplace.dashboard import factors
+from marketplace.dashboard.models import OrgMonthReport
+from marketplace.dashboard.records import (
+    LotRec,
+    OrgRec,
+    OrgReport,
+    Period,
+    Records,
+    TradeRec,
+    WeighingGroup,
+)
+from marketplace.dashboard.trips import load_trips
+from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
+from marketplace.lots.models import Lot
+from marketplace.trading.models import Dispute, Sale, Trade
+from passport.models import PassportChainEntry, PassportEvent
+from station.models.flow import Deduction, Weighing
+
+TZ = ZoneInfo("Asia/Shanghai")
+SCOPES = ("cluster", "park", "industry", "org", "material")
+MEMBER_KINDS = (OrgKind.PRODUCER, OrgKind.RECYCLER, OrgKind.LOGISTICS, OrgKind.STATION)
+PASSPORT_STEPS = ("commissioning", "shipping", "receiving", "decommissioning")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which part of the cluster: `orgs` None means every organisation; `family` a material."""
+
+    kind: str
+    id: str | None
+    orgs: frozenset[int] | None
+    family: str | None = None
+
+
+def resolve_scope(kind: str, ident: str | None) -> Scope:
+    """Turn `scope` and `id` into the set of organisations (404 when the id names nothing)."""
+    q = sa.select(Organization.id).where(Organization.kind.in_(MEMBER_KINDS))
+    if kind == "cluster":
+        if ident:
+            q = q.where(Organization.cluster_id == _int(ident))
+        else:
+            return Scope(kind, None, None)
+    elif kind == "park":
+        q = q.where(Organization.park_id == _int(ident))
+    elif kind == "industry":
+        q = q.where(Organization.industry_code == (ident or ""))
+    elif kind == "org":
+        q = sa.select(Organization.id).where(Organization.id == _int(ident))
+    elif kind == "material":
+        exists = db.session.scalar(
+            sa.select(Category.id).where(
+                Category.code == (ident or ""), Category.parent_id.is_(None)
+            )
+        )
+        if exists is None:
+            raise NotFound("没有该物料类别：%(id)s", {"id": "unknown material family"}, id=ident)
+        return Scope(kind, ident, None, ident)
+    orgs = frozenset(db.session.scalars(q))
+    if not orgs:
+        raise NotFound("范围内没有企业：%(id)s", {"id": "no organisation in this scope"}, id=ident)
+    return Scope(kind, ident, orgs)
+
+
+def _int(ident: str | None) -> int:
+    if ident is None or not ident.isdigit() or len(ident) > 9:
+        raise NotFound("范围编号无效：%(id)s", {"id": "not a known id"}, id=ident)
+    return int(ident)
+
+
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """[start 00:00, day after end 00:00) in Asia/Shanghai, as UTC."""
+    lo = datetime.combine(period.start, time(), TZ).astimezone(UTC)
+    hi = datetime.combine(period.end + timedelta(days=1), time(), TZ).astimezone(UTC)
+    return lo, hi
+
+
+def local(at: datetime | None) -> datetime | None:
+    return at.astimezone(TZ) if at is not None else None
+
+
+def family_expr() -> tuple[Any, Any, Any]:
+    """(family code, factor material) of a category: its own, else its parent's."""
+    parent = aliased(Category)
+    fam = sa.func.coalesce(parent.code, Category.code)
+    mat = sa.func.coalesce(Category.factor_material, parent.factor_material)
+    return parent, fam, mat
+
+
+def _org_filter(cols: list[Any], scope: Scope) -> Any:
+    if scope.orgs is None:
+        return sa.true()
+    return sa.or_(*(c.in_(scope.orgs) for c in cols))
+
+
+def load_lots(period: Period, scope: Scope) -> list[LotRec]:
+    lo, hi = utc_bounds(period)
+    sold = sa.select(Trade.id).where(Trade.lot_id == Lot.id).exists()
+    q = (
+        sa.select(
+            Lot.id,
+            Lot.organization_id,
+            Lot.family_code,
+            Lot.quantity_g,
+            Lot.listed_at,
+            Sale.closed_at,
+            sold,
+            Lot.hazardous,
+            Organization.kind,
+        )
+        .join(Organization, Organization.id == Lot.organization_id)
+        .outerjoin(Sale, Sale.lot_id == Lot.id)
+        .where(
+            sa.or_(Lot.listed_at.between(lo, hi), Sale.closed_at.between(lo, hi)),
+            _org_filter([Lot.organization_id], scope),
+        )
+    )
+    if scope.family:
+        q = q.where(Lot.family_code == scope.family)
+    return [
+        LotRec(i, o, f, g, local(la), local(sc), bool(s), bool(h), k == OrgKind.PRODUCER)
+        for i, o, f, g, la, sc, s, h, k in db.session.execute(q)
+    ]
+
+
+def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[TradeRec]:
+    lo, hi = utc_bounds(period)
+    parent, fam, mat = family_expr()
+    seller, buyer = aliased(Organization), aliased(Organization)
+    disputed = sa.select(Dispute.id).where(Dispute.trade_id == Trade.id).exists()
+    q = (
+        sa.select(
+            Trade,
+            Lot.listed_at,
+            fam,
+            mat,
+            Sale.reserve_fen,
+            disputed,
+            seller.cluster_id,
+            buyer.cluster_id,
+            seller.kind,
+        )
+        .join(Lot, Lot.id == Trade.lot_id)
+        .join(Category, Category.id == Lot.category_id)
+        .outerjoin(parent, parent.id == Category.parent_id)
+        .outerjoin(Sale, Sale.lot_id == Lot.id)
+        .join(seller, seller.id == Trade.seller_id)
+        .join(buyer, buyer.id == Trade.buyer_id)
+        .where(
+            Trade.created_at < hi,
+            sa.or_(
+                Trade.created_at >= lo,
+                Trade.delivered_at >= lo,
+                Trade.settled_at >= lo,
+                Trade.closed_at >= lo,
+            ),
+            _org_filter([Trade.seller_id, Trade.buyer_id], scope),
+        )
+    )
+    if scope.family:
+        q = q.where(fam == scope.family)
+    rows = db.session.execute(q).all()
+    ids = [r[0].id for r in rows]
+    pickups = _pickups(ids)
+    closed = [r[0].lot_id for r in rows if r[0].closed_at is not None]
+    complete = _passports(closed) if passports else {}
+    out = []
+    for t, listed, family, material, reserve, disp, s_cl, b_cl, s_kind in rows:
+        picked, due = pickups.get(t.id, (None, None))
+        out.append(
+            TradeRec(
+                id=t.id,
+                lot_id=t.lot_id,
+                seller_id=t.seller_id,
+                buyer_id=t.buyer_id,
+                family=family,
+                declared_g=t.quantity_g,
+                price_fen_per_t=t.price_fen_per_t,
+                created_at=local(t.created_at),
+                status=str(t.status),
+                weighed_g=t.net_g,
+                factor_material=material,
+                reserve_fen_per_t=reserve,
+                listed_at=local(listed),
+                picked_up_at=local(picked),
+                pickup_due_at=local(due),
+                delivered_at=local(t.delivered_at),
+                settled_at=local(t.settled_at),
+                closed_at=local(t.closed_at),
+                end_use_kind=t.end_use_kind,
+                disputed=bool(disp),
+                buyer_in_cluster=s_cl is not None and s_cl == b_cl,
+                producer_seller=s_kind == OrgKind.PRODUCER,
+                passport_complete=complete.get(t.lot_id),
+            )
+        )
+    return out
+
+
+def _chunks(ids: list[int], n: int = 900) -> list[list[int]]:
+    return [ids[i : i + n] for i in range(0, len(ids), n)]
+
+
+def _pickups(trade_ids: list[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """trade id → (driver-confirmed pickup time, end of its pickup window)."""
+    out: dict[int, tuple[datetime | None, datetime | None]] = {}
+    for part in _chunks(trade_ids):
+        q = (
+            sa.select(
+                PickupRequest.trade_id,
+                RouteStop.confirmed_at,
+                PickupRequest.day,
+                PickupRequest.window_end_s,
+            )
+            .join(RouteStop, RouteStop.request_id == PickupRequest.id)
+            .where(
+                PickupRequest.trade_id.in_(part),
+                RouteStop.kind == "pickup",
+                RouteStop.confirmed_at.is_not(None),
+            )
+        )
+        for tid, at, day, end_s in db.session.execute(q):
+            due = datetime.combine(day, time(), TZ) + timedelta(seconds=end_s)
+            out[tid] = (at, due)
+    return out
+
+
+def passport_id(lot_id: int) -> str:
+    return f"HL-{lot_id:06d}"
+
+
+def _passports(lot_ids: list[int]) -> dict[int, bool]:
+    """lot id → its chain has listing, pickup, delivery and end use; absent: no chain at all."""
+    steps: dict[str, set[str]] = defaultdict(set)
+    for part in _chunks(lot_ids):
+        q = (
+            sa.select(PassportChainEntry.lot, PassportEvent.biz_step)
+            .join(PassportEvent, PassportEvent.id == PassportChainEntry.event_pk)
+            .where(PassportChainEntry.lot.in_([passport_id(i) for i in part]))
+        )
+        for lot, step in db.session.execute(q):
+            steps[lot].add((step or "").rsplit("-", 1)[-1].rsplit("/", 1)[-1])
+    out = {}
+    for i in lot_ids:
+        have = steps.get(passport_id(i))
+        out[i] = have is not None and all(s in have for s in PASSPORT_STEPS)
+    return out
+
+
+def load_weighings(period: Period, scope: Scope) -> list[WeighingGroup]:
+    """Weighings of the period grouped by station, stage, result, family and factory (a
+    re-weighed reading counts once, as its replacement), with their deductions."""
+    lo, hi = utc_bounds(period)
+    parent, fam, _ = family_expr()
+    famc = sa.func.coalesce(fam, "")
+    keys = (Weighing.station_id, Weighing.stage, Weighing.result, famc, Weighing.factory_id)
+    replaced = sa.select(Weighing.replaces_id).where(
+        Weighing.replaces_id.is_not(None), Weighing.created_at >= lo, Weighing.created_at < hi
+    )
+    where = [
+        Weighing.created_at >= lo,
+        Weighing.created_at < hi,
+        Weighing.total.is_(False),
+        Weighing.id.not_in(replaced),
+        _org_filter([Weighing.station_id, Weighing.factory_id], scope),
+    ]
+    if scope.family:
+        where.append(fam == scope.family)
+
+    def grouped(*cols: Any, join_deductions: bool = False) -> Any:
+        q = sa.select(*keys, *cols).select_from(Weighing)
+        if join_deductions:
+            q = q.join(Deduction, Deduction.weighing_id == Weighing.id)
+        q = q.outerjoin(Category, Category.id == Weighing.category_id)
+        q = q.outerjoin(parent, parent.id == Category.parent_id)
+        return q.where(*where).group_by(*keys)
+
+    counted = db.session.execute(grouped(sa.func.count(), sa.func.sum(Weighing.net_g))).all()
+    deducted = {
+        tuple(r[:5]): int(r[5] or 0)
+        for r in db.session.execute(grouped(sa.func.sum(Deduction.grams), join_deductions=True))
+    }
+    return [
+        WeighingGroup(
+            s,
+            str(stage),
+            res,
+            f,
+            int(n),
+            int(g or 0),
+            deducted.get((s, stage, res, f, fac), 0),
+            fac,
+        )
+        for s, stage, res, f, fac, n, g in counted
+    ]
+
+
+def load_reports(period: Period, scope: Scope) -> list[OrgReport]:
+    q = sa.select(OrgMonthReport).where(
+        OrgMonthReport.month.between(period.start.replace(day=1), period.end),
+        _org_filter([OrgMonthReport.organization_id], scope),
+    )
+    return [
+        OrgReport(
+            r.organization_id,
+            r.month,
+            r.value_added_fen,
+            r.virgin_input_g,
+            r.recycled_input_g,
+            r.capacity_g,
+            r.prior_stock_utilised_g,
+        )
+        for r in db.session.scalars(q)
+    ]
+
+
+def load_orgs(scope: Scope, active: set[int]) -> list[OrgRec]:
+    q = sa.select(Organization.id, Organization.kind).where(Organization.kind.in_(MEMBER_KINDS))
+    if scope.orgs is not None:
+        q = q.where(Organization.id.in_(scope.orgs))
+    return [OrgRec(i, str(k), i in active) for i, k in db.session.execute(q)]
+
+
+NEEDS: dict[str, frozenset[str]] = {
+    "utilisation_rate": frozenset({"lots", "trades", "weighings", "reports"}),
+    "generation_intensity": frozenset({"lots", "trades", "weighings", "reports"}),
+    "substitution_rate": frozenset({"reports"}),
+    "co2e_avoided_net": frozenset({"trades", "trips"}),
+    "clearance_rate": frozenset({"lots"}),
+    "traceability_completeness": frozenset({"trades", "passports"}),
+    "weighing_anomaly_rate": frozenset({"weighings"}),
+    "downgrade_rate": frozenset({"weighings"}),
+    "bale_yield": frozenset({"weighings"}),
+    "station_utilisation": frozenset({"weighings", "reports"}),
+    "participation": frozenset({"orgs"}),
+    **{
+        k: frozenset({"trips"})
+        for k in (
+            "logistics_co2e",
+            "empty_running_rate",
+            "load_factor",
+            "consolidation_ratio",
+            "on_time_pickup_rate",
+        )
+    },
+}
+ALL = frozenset({"lots", "trades", "weighings", "trips", "reports", "orgs", "passports"})
+
+
+def needs(keys: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """The sources a set of indicators reads (trades for the market ones not listed)."""
+    out: frozenset[str] = frozenset()
+    for k in keys:
+        out |= NEEDS.get(k, frozenset({"trades"}))
+    return out
+
+
+def load(period: Period, scope: Scope, want: frozenset[str] = ALL) -> Records:
+    """The records the formulas read for one period and scope; `want` limits the sources read
+    (a drill-down or trend of one indicator reads only its own)."""
+    lots = load_lots(period, scope) if "lots" in want else []
+    trades = load_trades(period, scope, "passports" in want) if "trades" in want else []
+    weighings = load_weighings(period, scope) if "weighings" in want else []
+    trips = load_trips(period, scope) if "trips" in want else []
+    reports = load_reports(period, scope) if "reports" in want else []
+    orgs = load_orgs(scope, active_orgs(period, scope)) if "orgs" in want else []
+    return Records(period, lots, trades, weighings, trips, reports, orgs, factors.current())
+
+
+def active_orgs(period: Period, scope: Scope) -> set[int]:
+    """Members that listed, traded, weighed or hauled in the period (one UNION query)."""
+    lo, hi = utc_bounds(period)
+    parts = [
+        sa.select(Lot.organization_id).where(Lot.listed_at >= lo, Lot.listed_at < hi),
+        sa.select(Trade.seller_id).where(Trade.created_at >= lo, Trade.created_at < hi),
+        sa.select(Trade.buyer_id).where(Trade.created_at >= lo, Trade.created_at < hi),
+        sa.select(Trade.buyer_id).where(Trade.delivered_at >= lo, Trade.delivered_at < hi),
+        sa.select(Weighing.station_id).where(Weighing.created_at >= lo, Weighing.created_at < hi),
+        sa.select(Weighing.factory_id).where(
+            Weighing.created_at >= lo, Weighing.created_at < hi, Weighing.factory_id.is_not(None)
+        ),
+        sa.select(RoutePlan.organization_id).where(
+            RoutePlan.state == "published", RoutePlan.day.between(period.start, period.end)
+        ),
+    ]
+    return {int(i) for i in db.session.scalars(sa.union(*parts)) if i is not None}
+
+
+def previous(period: Period) -> Period:
+    """The period of the same length just before."""
+    return Period(period.start - timedelta(days=period.days), period.start - timedelta(days=1))
+
+
+__all__ = ["SCOPES", "Scope", "date", "load", "previous", "resolve_scope"]
