@@ -276,6 +276,11 @@ EXPECTED: dict[str, object] = {
     "passport.latest_checkpoint": PUBLIC,
     "passport.public_key": PUBLIC,
     "passport.verify": PUBLIC,
+    # the audit log and PIPL requests: the platform operator only (issue 12)
+    "security_admin.audit_page": {"admin"},
+    "security_admin.audit_export": {"admin"},
+    "security_admin.pii_export": {"admin"},
+    "security_admin.pii_erase": {"admin"},
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),
@@ -335,6 +340,8 @@ def fill(rule, org_id: int) -> str:
         "kind": "qr.png",
         "vehicle_id": 999_999,
         "stop_id": 999_999,
+        "fmt": "csv",
+        "username": "nobody",
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
