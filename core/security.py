@@ -26,6 +26,7 @@ from core.errors import TooManyRequests
 from core.security_models import RateLimitHit, UserSession
 
 SEEN_RESOLUTION = timedelta(minutes=1)
+MAX_WINDOW = timedelta(days=1)  # the longest rate-limit window; older counters are dropped
 
 
 def _digest(plain: str) -> str:
@@ -116,6 +117,8 @@ def hit(key: str, limit: Limit, *, now: datetime) -> None:
     Written in its own transaction (an upsert, atomic on both backends) so the count survives
     whatever the request does afterwards, and concurrent workers never lose an increment.
     """
+    if not 1 <= limit.per_s <= MAX_WINDOW.total_seconds():
+        raise ValueError("rate-limit windows are between 1 s and one day")
     start = _window(now, limit.per_s)
     table = RateLimitHit.__table__
     with db.engine.begin() as conn:
@@ -130,7 +133,7 @@ def hit(key: str, limit: Limit, *, now: datetime) -> None:
         count = int(conn.execute(stmt).scalar_one())
         if count == 1 and secrets.randbelow(50) == 0:  # now and then, forget old windows
             conn.execute(
-                sa.delete(table).where(table.c.window_start < now - timedelta(seconds=3600))
+                sa.delete(table).where(table.c.window_start < now - MAX_WINDOW - MAX_WINDOW)
             )
     if count > limit.count:
         retry = max(1, int((start + timedelta(seconds=limit.per_s) - now).total_seconds()) + 1)
