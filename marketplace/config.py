@@ -39,7 +39,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_ABSOLUTE_TIMEOUT_S": 12 * 3600,
     # Public endpoints, per client address: requests per window (seconds); see
     # marketplace.security.limits.
-    "RATE_LIMITS": {"passport": [60, 60], "login": [20, 60], "certificate": [60, 60]},
+    "RATE_LIMITS": {"passport": [120, 60], "login": [60, 60], "certificate": [60, 60]},
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (werkzeug ProxyFix);
+    # without it every client behind nginx would share the proxy's address and its limits.
+    "TRUSTED_PROXIES": 0,
     "RATE_LIMIT_ENABLED": True,
     "API_TITLE": "Huanlian 环链 API",
     "API_VERSION": "v1",

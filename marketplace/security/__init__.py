@@ -126,6 +126,11 @@ def install(app: Flask) -> None:
     """Register the hooks, the admin audit pages and the PII commands."""
     from marketplace.security import admin_views, pii_cli
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(rate_limit)
     app.after_request(audit_object_denial)
     app.after_request(security_headers)

@@ -308,3 +308,25 @@ def test_production_starts_with_real_secrets(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_limited(database_url, tmp_path) -> None:
+    from tests.conftest import make_app
+
+    proxied = make_app(database_url, tmp_path, TRUSTED_PROXIES=1)
+    proxied.config["RATE_LIMITS"] = dict(proxied.config["RATE_LIMITS"], passport=[1, 86_400])
+    client = proxied.test_client()
+    with proxied.app_context():
+        try:
+            first = client.get("/lot/HL-X", headers={"X-Forwarded-For": "198.51.100.1"})
+            second = client.get("/lot/HL-X", headers={"X-Forwarded-For": "198.51.100.2"})
+            third = client.get("/lot/HL-X", headers={"X-Forwarded-For": "198.51.100.1"})
+            assert (first.status_code, second.status_code) == (404, 404)
+            assert third.status_code == 429
+        finally:
+            from core.security_audit import wipe
+
+            with db.engine.begin() as conn:
+                wipe(conn)
+                conn.execute(sa.text("DELETE FROM rate_limit_hits"))
+            db.engine.dispose()
