@@ -202,9 +202,7 @@ RESOLVERS: dict[str, Resolver] = {
     "delivery_id@webhooks": webhook_delivery,
     "delivery_id@webhooks_api": webhook_delivery,
     "delivery_id@station_api": by_org(f"{STATION}.Delivery", "station_id", param="delivery_id"),
-    "request_id": by_org(
-        "marketplace.tenders.models.ServiceRequest", "requester_id", param="request_id"
-    ),
+    "request_id": by_org("marketplace.tenders.models.ServiceRequest", param="request_id"),
     "wanted_id": by_org("marketplace.lots.models.WantedRequest", param="wanted_id"),
     "weighing_id": by_org(f"{STATION}.Weighing", "station_id", param="weighing_id"),
     "order_id": by_org(f"{STATION}.WorkOrder", "station_id", param="order_id"),
