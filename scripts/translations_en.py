@@ -210,4 +210,5 @@ _DISPATCH_SENSORS = {
 }
 EN.update({k: v for k, v in _DISPATCH_SENSORS.items() if k not in EN})
 from translations_en_sec import EN as _sec  # noqa: E402
+
 EN.update({k: v for k, v in _sec.items() if k not in EN})

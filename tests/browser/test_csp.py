@@ -66,7 +66,7 @@ def test_an_injected_inline_handler_is_refused_and_seen(page) -> None:
     page.goto("/login")
     page.page.evaluate(
         "document.body.insertAdjacentHTML('beforeend',"
-        " '<img src=\"/nope.png\" onerror=\"window.pwned = 1\">')"
+        ' \'<img src="/nope.png" onerror="window.pwned = 1">\')'
     )
     page.page.wait_for_timeout(500)
     assert page.page.evaluate("window.pwned") is None
