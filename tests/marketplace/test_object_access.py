@@ -274,6 +274,10 @@ def world(database_url, tmp_path_factory) -> Iterator[Any]:
             seed_history(evidence_store(), now=now, days=21)
             seed_station(now=now, days=3)
             seed_dispatch(now=now)
+            from core import auth
+
+            producer = db.session.scalar(sa.select(User).where(User.username == "demo-producer"))
+            auth.issue_token(producer, "demo", now=now)  # an object for the token routes
             db.session.commit()
             yield app
             db.session.remove()
@@ -307,24 +311,23 @@ def denials() -> int:
 @pytest.mark.slow
 def test_another_organisation_is_refused_every_object_route_and_it_is_logged(world) -> None:
     app = world
-    kinds: dict[int, OrgKind] = dict(
-        db.session.execute(sa.select(Organization.id, Organization.kind)).all()
-    )
-    attackers: dict[OrgKind, tuple[Any, dict[str, str], str]] = {}
-    failures, absent, probed = [], [], 0
+    kinds = dict(db.session.execute(sa.select(Organization.id, Organization.kind)).all())
+    # resolve every route's object first, so no object of an attacker is picked
+    targets, absent = [], []
     for rule in sorted(object_routes(app), key=lambda r: r.rule):
         if rule.endpoint in SHARED:
             continue
         found = resolver_for(rule)()  # type: ignore[misc]
         if found is None:
             absent.append(rule.endpoint)
-            continue
-        values, owner = found
-        kind = kinds[owner]
+        else:
+            targets.append((rule, fill({**MODES, **found[0]}, rule.rule), kinds[found[1]]))
+    attackers: dict[OrgKind, tuple[Any, dict[str, str], str]] = {}
+    failures, probed = [], 0
+    for rule, path, kind in targets:
         if kind not in attackers:
             attackers[kind] = attacker(kind, app)
         client, headers, csrf = attackers[kind]
-        path = fill({**MODES, **values}, rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             before = denials()
             api = path.startswith("/api/")

@@ -202,3 +202,22 @@ def test_pii_cli_exports_and_erases(app) -> None:
     db.session.expire_all()
     assert db.session.get(User, user.id).email is None
     assert entries("pii.erased")[0].target == f"user:{user.id}"
+
+
+def test_contacts_of_other_organisations_are_masked_for_government(app) -> None:
+    factory = make_org(OrgKind.PRODUCER, contact_name="陈小明", contact_phone="13812345678")
+    own = make_user(factory)
+    gov = make_user(make_org(OrgKind.GOVERNMENT), Role.VIEWER)
+    boss = make_user(make_org(OrgKind.ADMIN))
+    path = f"/api/v1/organizations/{factory.id}"
+    seen = {
+        who.username: app.test_client().get(path, headers=bearer(who)).json
+        for who in (own, gov, boss)
+    }
+    assert seen[own.username]["contact_phone"] == "13812345678"
+    assert seen[boss.username]["contact_phone"] == "13812345678"
+    assert seen[gov.username]["contact_phone"] == "138****5678"
+    assert seen[gov.username]["contact_name"] == "陈**"
+    page = app.test_client().get("/api/v1/organizations?per_page=100", headers=bearer(gov)).json
+    row = next(o for o in page["items"] if o["id"] == factory.id)
+    assert row["contact_phone"] == "138****5678"
