@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
 
 from core.db import db, migrate
-from marketplace import access, config, i18n, passports, stations
+from marketplace import access, config, i18n, passports, security, stations
 from marketplace.errors import register_error_handlers
 from marketplace.extensions import babel, csrf, init_api, login_manager
 from marketplace.schema import refuse_nul_in_url
@@ -29,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_error_handlers(app)
     register_request_hooks(app)
+    security.install(app)
     return app
 
 
@@ -46,6 +47,8 @@ def configure(app: Flask, overrides: dict[str, Any]) -> None:
     app.config.update(config.from_env(Path(app.instance_path)))
     app.config.from_prefixed_env()
     app.config.update(overrides)
+    if app.config.get("PRODUCTION"):
+        config.check_production(app.config)
     app.url_map.converters["int"] = BoundedIntConverter
 
 
@@ -72,6 +75,7 @@ MODEL_MODULES = (
     "core.models",
     "core.catalogue",
     "core.jobs",
+    "core.security_models",
     "marketplace.fleet.models",
     "marketplace.profiles.models",
     "marketplace.lots.models",

@@ -7,7 +7,8 @@
 | TIMEZONE | Asia/Shanghai | zone times are shown in (storage is always UTC) |
 | BROKER_URL | unset: jobs run in-process | Celery broker: redis://127.0.0.1:6379/0, amqp://… |
 | MQTT_URL | unset | fill-level sensors (`flask dispatch fill-listen`): mqtt://127.0.0.1:1883 |
-| SESSION_COOKIE_SECURE | 0 | 1 behind HTTPS |
+| SESSION_COOKIE_SECURE | 1 when PUBLIC_BASE_URL is https, else 0 | cookies only over HTTPS |
+| HUANLIAN_ENV | development | `production` refuses to start without real secrets |
 | PUBLIC_BASE_URL | http://127.0.0.1:5000 | the platform's address; e-mail links start with it |
 | SMTP_HOST | unset: no e-mail | mail server for notifications; also SMTP_PORT (587), |
 |  |  | SMTP_USER, SMTP_PASSWORD, SMTP_FROM, SMTP_STARTTLS (1) |
@@ -32,7 +33,17 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
-    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    # Server-side sessions (core.security): dead after this long unused, and this long at all.
+    "SESSION_IDLE_TIMEOUT_S": 30 * 60,
+    "SESSION_ABSOLUTE_TIMEOUT_S": 12 * 3600,
+    # Public endpoints, per client address: requests per window (seconds); see
+    # marketplace.security.limits.
+    "RATE_LIMITS": {"passport": [120, 60], "login": [60, 60], "certificate": [60, 60]},
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For is trusted (werkzeug ProxyFix);
+    # without it every client behind nginx would share the proxy's address and its limits.
+    "TRUSTED_PROXIES": 0,
+    "RATE_LIMIT_ENABLED": True,
     "API_TITLE": "Huanlian 环链 API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
@@ -87,6 +98,48 @@ def secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+def cookie_secure(env: Any) -> bool:
+    """Secure cookies when asked, and by default when the platform is served over HTTPS."""
+    raw = env.get("SESSION_COOKIE_SECURE")
+    if raw is not None:
+        return raw == "1"
+    return str(env.get("PUBLIC_BASE_URL", "")).startswith("https://")
+
+
+# Values that appear in this repository's docs, tests and benchmarks, or are commonly guessed.
+KNOWN_SECRETS = frozenset(
+    {"", "dev", "test", "test-secret", "bench", "secret", "changeme", "change-me", "huanlian"}
+)
+MIN_SECRET_LENGTH = 32
+
+
+class InsecureConfig(RuntimeError):
+    """Raised at start-up in production when a secret is missing or a known default."""
+
+
+def check_production(config: dict[str, Any], environ: Any = None) -> None:
+    """Refuse to start in production with a missing, short or default secret, or open cookies.
+
+    In production the SECRET_KEY must come from the environment (a key generated into one
+    machine's instance folder differs between the machines behind a load balancer), and every
+    configured credential (SMTP password) must not be a placeholder.
+    """
+    environ = os.environ if environ is None else environ
+    problems = []
+    key = str(config.get("SECRET_KEY") or "")
+    if not environ.get("SECRET_KEY"):
+        problems.append("SECRET_KEY is not set in the environment")
+    if key.lower() in KNOWN_SECRETS or len(key) < MIN_SECRET_LENGTH:
+        problems.append(f"SECRET_KEY is a default or shorter than {MIN_SECRET_LENGTH} characters")
+    smtp_login = config.get("SMTP_HOST") and config.get("SMTP_USER")
+    if smtp_login and str(config.get("SMTP_PASSWORD", "")).lower() in KNOWN_SECRETS:
+        problems.append("SMTP_PASSWORD is missing or a default")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is off (production is served over HTTPS)")
+    if problems:
+        raise InsecureConfig("refusing to start in production: " + "; ".join(problems))
+
+
 def from_env(instance_path: Path) -> dict[str, Any]:
     """The settings the environment decides."""
     env = os.environ
@@ -96,8 +149,9 @@ def from_env(instance_path: Path) -> dict[str, Any]:
         "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         "BROKER_URL": env.get("BROKER_URL") or None,
         "MQTT_URL": env.get("MQTT_URL") or None,
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_SECURE": cookie_secure(env),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PRODUCTION": env.get("HUANLIAN_ENV", "development") == "production",
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": int(env.get("SMTP_PORT") or 587),
         "SMTP_USER": env.get("SMTP_USER", ""),

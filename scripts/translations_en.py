@@ -221,3 +221,6 @@ EN.update({k: v for k, v in _kpi.items() if k not in EN})
 from translations_en_govpages import EN as _govpages  # noqa: E402
 
 EN.update({k: v for k, v in _govpages.items() if k not in EN})
+from translations_en_sec import EN as _sec  # noqa: E402
+
+EN.update({k: v for k, v in _sec.items() if k not in EN})

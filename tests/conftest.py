@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from benchmarks.common import shared_dir
 from core.db import db
+from core.security_audit import wipe as wipe_audit
 from marketplace import create_app
 from passport.triggers import wipe as wipe_passport
 
@@ -127,6 +128,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         db.session.remove()
         with db.engine.begin() as conn:
             wipe_passport(conn)  # the append-only tables refuse DELETE without the switch
+            wipe_audit(conn)
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request, session
 from flask_login import LoginManager
 
-from core import auth
+from core import auth, security
 from core.db import db
 from core.errors import Unauthorized
 from core.models import User
@@ -15,6 +15,16 @@ from core.time import utcnow
 def is_bearer_request() -> bool:
     """True when the request carries `Authorization: Bearer …`."""
     return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def session_policy() -> security.SessionPolicy:
+    """The idle and absolute session lifetimes from the configuration."""
+    from datetime import timedelta
+
+    return security.SessionPolicy(
+        idle=timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT_S"]),
+        absolute=timedelta(seconds=current_app.config["SESSION_ABSOLUTE_TIMEOUT_S"]),
+    )
 
 
 def install_loaders(manager: LoginManager) -> None:
@@ -27,7 +37,16 @@ def install_loaders(manager: LoginManager) -> None:
         if is_bearer_request():  # an explicit token speaks for itself, whatever cookie rides along
             return None
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active:
+            return None
+        # The signed cookie alone is not enough: its server-side session must still be live
+        # (not signed out, not idle or too old) — see core.security.
+        if not security.check_session(
+            session.get("sid"), user.id, now=utcnow(), policy=session_policy()
+        ):
+            session.clear()
+            return None
+        return user
 
     @manager.request_loader
     def load_from_token(_request: object) -> User | None:

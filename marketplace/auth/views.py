@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import gettext
 from flask_login import login_user, logout_user
 
-from core import auth
+from core import auth, security
 from core.db import db
 from core.errors import TooManyRequests, Unauthorized
 from core.time import utcnow
@@ -61,6 +61,7 @@ def login_submit() -> Any:
     session.clear()  # a fresh session on login: no fixation
     if lang:
         session["lang"] = lang
+    session["sid"] = security.start_session(user.id, ip=request.remote_addr or "", now=utcnow())
     login_user(user)
     db.session.commit()
     return redirect(_safe_next(next_url))
@@ -69,6 +70,8 @@ def login_submit() -> Any:
 @bp.post("/logout")
 @access(self_service=True)
 def logout() -> Any:
+    security.end_session(session.get("sid"), now=utcnow())
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

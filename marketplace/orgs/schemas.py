@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, post_dump, validate, validates
 
 from core import uscc
 from core.enums import OrgKind, Role
@@ -64,6 +64,23 @@ class OrganizationSchema(BaseSchema):
     )
     created_at = fields.AwareDateTime(dump_only=True)
     sites = fields.List(fields.Nested(SiteSchema), dump_only=True)
+
+    @post_dump
+    def _mask_contacts(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Another organisation's contact person and phone are masked (PIPL: government reads
+        across the cluster but does not need to call people); the platform operator and the
+        organisation itself see them in full."""
+        from flask import g, has_request_context
+
+        from core.security_pii import mask_name, mask_phone
+
+        actor = g.get("actor") if has_request_context() else None
+        if actor is not None and not actor.is_admin and data.get("id") != actor.org_id:
+            if "contact_name" in data:
+                data["contact_name"] = mask_name(data["contact_name"] or "")
+            if "contact_phone" in data:
+                data["contact_phone"] = mask_phone(data["contact_phone"] or "")
+        return data
 
     @validates("uscc")
     def _check_uscc(self, value: str, **_: Any) -> None:

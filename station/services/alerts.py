@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from core import audit
 from core.auth import Actor
 from core.db import db
 from core.enums import Role
@@ -70,6 +71,14 @@ def act(
         alert.resolved_by, alert.resolved_at = None, None
     elif action is rules.Action.ESCALATE:  # by hand, once due: as the job would
         _escalated(alert, after, now)
+    audit.record(
+        f"alert.{action.value}",
+        user_id=actor.user_id,
+        organization_id=alert.station_id,
+        target=f"alert:{alert.id}",
+        state=alert.state,
+        reason=reason[:500],
+    )
     return alert
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core import audit
 from core.auth import Actor
 from core.db import db
 from core.enums import OrgKind
@@ -114,9 +115,20 @@ def set_tolerance(
             else TolerancePolicy.category_id == category_id,
         )
     ) or TolerancePolicy(organization_id=sid, control_point=control_point, category_id=category_id)
+    before = dict(row.policy) if row.policy else None
     row.policy = dict(policy)
     db.session.add(row)
     db.session.flush()
+    audit.record(
+        "tolerance.set",
+        user_id=actor.user_id,
+        organization_id=sid,
+        target=f"tolerance:{row.id}",
+        control_point=control_point,
+        grade=grade or "",
+        before=before,
+        after=dict(policy),
+    )
     return row
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from core import audit
 from core.auth import Actor
 from core.db import db
 from core.errors import Conflict, Invalid, NotFound
@@ -430,4 +431,13 @@ def reweigh(
     )
     if old.stage is not Stage.WAREHOUSE_IN:  # warehouse-in checks the bale, it does not remake it
         package.net_g = package.remaining_g = new.net_g
+    audit.record(
+        "weighing.reweighed",
+        user_id=actor.user_id,
+        organization_id=sid,
+        target=f"weighing:{old.id}",
+        replaced_by=new.id,
+        net_g_before=old.net_g,
+        net_g_after=new.net_g,
+    )
     return new

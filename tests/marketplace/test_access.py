@@ -301,6 +301,11 @@ EXPECTED: dict[str, object] = {
     "dashboard_data.solid_waste_ledger": {"producer", "producer_viewer", "government", "admin"},
     "dashboard_data.manifest_ledger": {"producer", "producer_viewer", "government", "admin"},
     "dashboard_data.station_anomalies": {"government", "admin"},
+    # the audit log and PIPL requests: the platform operator only (issue 12)
+    "security_admin.audit_page": {"admin"},
+    "security_admin.audit_export": {"admin"},
+    "security_admin.pii_export": {"admin"},
+    "security_admin.pii_erase": {"admin"},
 }
 ROLES = {
     "producer": (OrgKind.PRODUCER, Role.MANAGER),
@@ -362,6 +367,7 @@ def fill(rule, org_id: int) -> str:
         "stop_id": 999_999,
         "key": "utilisation_rate",
         "fmt": "csv",
+        "username": "nobody",
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
