@@ -55,7 +55,8 @@ def test_every_nav_page_of_each_role_runs_under_the_csp(page, username) -> None:
 def test_api_docs_render_under_the_csp(page) -> None:
     problems = watch(page)
     page.goto("/api/v1/docs")
-    page.page.wait_for_selector(".opblock", timeout=15_000)
+    # Swagger UI renders the operations in several passes: wait for them all, not the first
+    page.page.wait_for_function("document.querySelectorAll('.opblock').length > 20", timeout=30_000)
     assert page.page.locator(".opblock").count() > 20
     assert not problems, problems
 
