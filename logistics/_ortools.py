@@ -254,6 +254,17 @@ def build(a: Arrays, disabled: frozenset[int] = frozenset()) -> Model:
     return Model(routing, manager, tdim, frozenset(disabled))
 
 
+def hint_of(m: Model, routes: list[list[int]]) -> object | None:
+    """A start for `SolveFromAssignmentWithParameters` from node routes on a model already
+    solved once (None if invalid).
+
+    `RoutesToAssignment` rather than `ReadAssignmentFromRoutes`: the latter propagates with
+    the model's search limit, and after a solve that ended on its time limit it failed for
+    every hint (seen on R203), which ended ruin and recreate early."""
+    hint = m.routing.solver().Assignment()
+    return hint if m.routing.RoutesToAssignment(routes, True, False, hint) else None
+
+
 def routes_of(m: Model, sol: object) -> list[list[int]]:
     """Node lists per vehicle (start and end left out) of a solution of `m`."""
     out = []
@@ -362,9 +373,7 @@ def ruin_and_recreate(
         gone = set(np.argsort(a.dist[seed])[: k + len(a.starts)].tolist()) & set(stops)
         gone = set(sorted(gone, key=lambda x: a.dist[seed][x])[:k])
         gone |= {partner[x] for x in gone if x in partner}  # a pickup goes with its delivery
-        hint = m.routing.ReadAssignmentFromRoutes(
-            [[x for x in r if x not in gone] for r in routes], True
-        )
+        hint = hint_of(m, [[x for x in r if x not in gone] for r in routes])
         if hint is None:
             misses += 1
             if misses > 20:
@@ -413,7 +422,7 @@ def fewer_routes(a: Arrays, m: Model, sol: object, until: float) -> tuple[Model,
         order = sorted(used, key=lambda v: (len(current[v]), _route_cost(a, v, current[v])))
         victim = order[min(failures, len(order) - 1)]
         trial = build(a, frozenset(v for v in range(nv) if not current[v]) | {victim})
-        hint = trial.routing.ReadAssignmentFromRoutes(
+        hint = trial.routing.ReadAssignmentFromRoutes(  # a fresh model: closes it
             [[] if v == victim else r for v, r in enumerate(current)], True
         )
         found = (
