@@ -254,17 +254,6 @@ def build(a: Arrays, disabled: frozenset[int] = frozenset()) -> Model:
     return Model(routing, manager, tdim, frozenset(disabled))
 
 
-def hint_of(m: Model, routes: list[list[int]]) -> object | None:
-    """A start for `SolveFromAssignmentWithParameters` from node routes on a model already
-    solved once (None if invalid).
-
-    `RoutesToAssignment` rather than `ReadAssignmentFromRoutes`: the latter propagates with
-    the model's search limit, and after a solve that ended on its time limit it failed for
-    every hint (seen on R203), which ended ruin and recreate early."""
-    hint = m.routing.solver().Assignment()
-    return hint if m.routing.RoutesToAssignment(routes, True, False, hint) else None
-
-
 def routes_of(m: Model, sol: object) -> list[list[int]]:
     """Node lists per vehicle (start and end left out) of a solution of `m`."""
     out = []
@@ -373,7 +362,14 @@ def ruin_and_recreate(
         gone = set(np.argsort(a.dist[seed])[: k + len(a.starts)].tolist()) & set(stops)
         gone = set(sorted(gone, key=lambda x: a.dist[seed][x])[:k])
         gone |= {partner[x] for x in gone if x in partner}  # a pickup goes with its delivery
-        hint = hint_of(m, [[x for x in r if x not in gone] for r in routes])
+        kept = [[x for x in r if x not in gone] for r in routes]
+        hint = m.routing.ReadAssignmentFromRoutes(kept, True)
+        if hint is None:
+            # after a solve that ended on its time limit the model rejected every hint, even
+            # the best plan's own routes (seen on R203); a fresh model of the same arrays
+            # takes it
+            m = build(a)
+            hint = m.routing.ReadAssignmentFromRoutes(kept, True)
         if hint is None:
             misses += 1
             if misses > 20:
@@ -390,9 +386,9 @@ def ruin_and_recreate(
 
 
 MIN_STAGED_S = 2.0  # below this the whole limit goes to one search
-MAIN_SHARE = 0.4  # of the limit: first solutions and guided local search
+MAIN_SHARE = 0.3  # of the limit: first solutions and guided local search
 SLICE_SHARE = 0.1  # of the limit, per attempt to empty a route
-FINAL_SHARE = 0.35  # of the limit kept for ruin and recreate
+FINAL_SHARE = 0.45  # of the limit kept for ruin and recreate
 RUIN_SHARE = 0.15  # of the served stops removed per ruin-and-recreate round
 RUIN_SLICE = 0.05  # of the limit, per ruin-and-recreate round
 
