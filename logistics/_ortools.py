@@ -362,9 +362,14 @@ def ruin_and_recreate(
         gone = set(np.argsort(a.dist[seed])[: k + len(a.starts)].tolist()) & set(stops)
         gone = set(sorted(gone, key=lambda x: a.dist[seed][x])[:k])
         gone |= {partner[x] for x in gone if x in partner}  # a pickup goes with its delivery
-        hint = m.routing.ReadAssignmentFromRoutes(
-            [[x for x in r if x not in gone] for r in routes], True
-        )
+        kept = [[x for x in r if x not in gone] for r in routes]
+        hint = m.routing.ReadAssignmentFromRoutes(kept, True)
+        if hint is None:
+            # after a solve that ended on its time limit the model rejected every hint, even
+            # the best plan's own routes (seen on R203); a fresh model of the same arrays
+            # takes it
+            m = build(a)
+            hint = m.routing.ReadAssignmentFromRoutes(kept, True)
         if hint is None:
             misses += 1
             if misses > 20:
@@ -381,9 +386,9 @@ def ruin_and_recreate(
 
 
 MIN_STAGED_S = 2.0  # below this the whole limit goes to one search
-MAIN_SHARE = 0.4  # of the limit: first solutions and guided local search
+MAIN_SHARE = 0.3  # of the limit: first solutions and guided local search
 SLICE_SHARE = 0.1  # of the limit, per attempt to empty a route
-FINAL_SHARE = 0.35  # of the limit kept for ruin and recreate
+FINAL_SHARE = 0.45  # of the limit kept for ruin and recreate
 RUIN_SHARE = 0.15  # of the served stops removed per ruin-and-recreate round
 RUIN_SLICE = 0.05  # of the limit, per ruin-and-recreate round
 
@@ -413,7 +418,7 @@ def fewer_routes(a: Arrays, m: Model, sol: object, until: float) -> tuple[Model,
         order = sorted(used, key=lambda v: (len(current[v]), _route_cost(a, v, current[v])))
         victim = order[min(failures, len(order) - 1)]
         trial = build(a, frozenset(v for v in range(nv) if not current[v]) | {victim})
-        hint = trial.routing.ReadAssignmentFromRoutes(
+        hint = trial.routing.ReadAssignmentFromRoutes(  # a fresh model: closes it
             [[] if v == victim else r for v, r in enumerate(current)], True
         )
         found = (

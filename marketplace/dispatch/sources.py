@@ -1,4 +1,4 @@
-"""Where pickup requests come from: gathered on demand, when a dispatcher opens or plans a day.
+"""Where pickup requests come from: gathered on demand, when a dispatcher updates or plans a day.
 
 Why a query from the market side and not a hook: the station may not import the marketplace
 (DESIGN.md), so an approved outbound plan cannot announce itself here; and trades change state
