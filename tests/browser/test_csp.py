@@ -2,6 +2,7 @@
 opens every page of its navigation bar (and the API docs) in Chromium, and no page logs a CSP
 violation, a console error or an uncaught script error."""
 
+from playwright.sync_api import expect
 import pytest
 
 from marketplace.seed.services import DEMO_PASSWORD, DEMO_USERS
@@ -55,9 +56,8 @@ def test_every_nav_page_of_each_role_runs_under_the_csp(page, username) -> None:
 def test_api_docs_render_under_the_csp(page) -> None:
     problems = watch(page)
     page.goto("/api/v1/docs")
-    # Swagger UI renders the operations in several passes: wait for them all, not the first
-    page.page.wait_for_function("document.querySelectorAll('.opblock').length > 20", timeout=30_000)
-    assert page.page.locator(".opblock").count() > 20
+    # Swagger UI renders the operations in several passes: wait for the 21st, not the first
+    expect(page.page.locator(".opblock").nth(20)).to_be_attached(timeout=30_000)
     assert not problems, problems
 
 

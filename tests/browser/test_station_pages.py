@@ -254,7 +254,8 @@ def test_a_work_order_booked_at_the_desk_and_alert_changes_pushed_live(
         alert = db.session.get(Alert, alert_id)
         alert.due_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
-        assert alert_service.escalate_due(now=utcnow()) == [alert_id]
+        # other alerts of the shared live database may fall due during a long browser run
+        assert alert_id in alert_service.escalate_due(now=utcnow())
         db.session.commit()
     row.locator("[data-state]").filter(has_text="已升级").wait_for(timeout=10_000)
     state.filter(has_text="已升级").wait_for(timeout=10_000)

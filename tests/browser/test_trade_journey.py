@@ -2,6 +2,7 @@
 supervision, delivery, a dispute with a photo accepted by the seller, the end use and the
 certificate; the live sale box; my bids; the price index chart."""
 
+from playwright.sync_api import expect
 import re
 
 import pytest
@@ -181,10 +182,9 @@ def test_the_sale_box_updates_without_reloading(page, live_app) -> None:
         data={"amount_yuan_per_t": "1500"},
     )
     assert response.status == 201, response.text()
-    page.page.wait_for_function(
-        "document.querySelector('[data-testid=position]').textContent === '已被超越'",
-        timeout=15_000,
-    )
+    # a locator assertion polls from Python: a string predicate would be eval'd in the page,
+    # which the CSP (no 'unsafe-eval') rightly refuses
+    expect(page.page.locator("[data-testid=position]")).to_have_text("已被超越", timeout=15_000)
     assert page.page.locator("[data-testid=n-bids]").inner_text() == "2"
     assert page.page.locator("[data-testid=standing]").inner_text() == "1,500.00"
     page.screenshot("lot-live-outbid")
