@@ -36,7 +36,6 @@ from core.storage import LocalFolderStore
 from marketplace.lots.models import Lot, LotStatus
 from marketplace.recommend import adapter
 from marketplace.recommend.models import SURFACES, Impression, ModelVersion
-from marketplace.trading.models import Bid
 
 log = logging.getLogger(__name__)
 MAX_K = 50
@@ -168,24 +167,15 @@ def _fallback_reasons(km: float, radius: float, view: str) -> list[dict[str, str
     ]
 
 
-def _candidates_for(org_id: int) -> list[Lot]:
-    bid_on = set(db.session.scalars(sa.select(Bid.lot_id).where(Bid.organization_id == org_id)))
-    return [
-        lot for lot in adapter.open_lots() if lot.organization_id != org_id and lot.id not in bid_on
-    ]
-
-
 def recommend_lots(
     actor: Actor, k: int, *, now: datetime, surface: str = "api", record: bool = True
 ) -> Result:
     """The top `k` open lots for the recycler `actor`, with reasons; recorded when shown."""
     buyer = adapter.buyer(actor.org_id, now)  # NoLicence (422) without a licence scope
-    rows = _candidates_for(actor.org_id)
-    by_id = {str(r.id): r for r in rows}
+    lots = adapter.open_lot_inputs(actor.org_id)
     loaded = load_active()
     items: list[Item] = []
-    if rows:
-        lots = adapter.lots(rows)
+    if lots:
         table = matching.LotTable(lots)
         if loaded.model is not None:
             for rec in loaded.model.recommend_lots(buyer, table, k):
@@ -196,8 +186,9 @@ def recommend_lots(
                 km = float(dist[o])
                 reasons = _fallback_reasons(km, buyer.radius_km, "lot")
                 items.append(Item(int(table.ids[int(idx[o])]), None, reasons, km))
+    rows = adapter.lot_rows([i.id for i in items])
     for item in items:
-        item.row = by_id[str(item.id)]
+        item.row = rows[item.id]
     result = _result(items, loaded)
     if record:
         _record(result, surface, now, buyer_org=actor.org_id, shown_to=actor.org_id)
