@@ -115,19 +115,48 @@ def lots(rows: Sequence[Lot]) -> list[matching.Lot]:
     return [to_lot(r, r.category.code, versions[r.id], index) for r in rows]
 
 
-def open_lot_inputs(exclude_org: int, limit: int = 20_000) -> list[matching.Lot]:
+OPEN_LIMIT = 20_000
+
+
+def open_signature() -> tuple[Any, ...]:
+    """What changes whenever the open lots' inputs change: their count, ids and versions,
+    the latest edit, and the latest settled trade (the price index the ask is compared with).
+    Cheap (one aggregate over an index), so each request can check a cached table."""
+    listed = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(Lot.id), sa.func.sum(Lot.version),
+                  sa.func.max(Lot.updated_at)).where(Lot.status == LotStatus.LISTED)
+    ).one()  # fmt: skip
+    settled = db.session.scalar(sa.select(sa.func.max(Trade.settled_at)))
+    return (*listed, settled)
+
+
+def excluded_for(org_id: int) -> set[str]:
+    """Open lots never recommended to `org_id`: its own, and those it already bid on."""
+    bid_on = sa.select(Bid.lot_id).where(Bid.organization_id == org_id)
+    rows = db.session.scalars(
+        sa.select(Lot.id).where(
+            Lot.status == LotStatus.LISTED,
+            sa.or_(Lot.organization_id == org_id, Lot.id.in_(bid_on)),
+        )
+    )
+    return {str(i) for i in rows}
+
+
+def open_lot_inputs(exclude_org: int | None = None, limit: int = OPEN_LIMIT) -> list[matching.Lot]:
     """Lots on the market now (listed, newest first) as `matching.Lot`, in one query of the
-    columns it needs — not the seller's own lots and not those the recycler already bid on."""
+    columns it needs; with `exclude_org`, not its own lots and not those it already bid on."""
     v = LotVersion
-    bid_on = sa.select(Bid.lot_id).where(Bid.organization_id == exclude_org)
+    where = [Lot.status == LotStatus.LISTED]
+    if exclude_org is not None:
+        bid_on = sa.select(Bid.lot_id).where(Bid.organization_id == exclude_org)
+        where += [Lot.organization_id != exclude_org, Lot.id.not_in(bid_on)]
     rows = db.session.execute(
         sa.select(Lot.id, Lot.lat, Lot.lon, Lot.quantity_g, Lot.dql, Lot.listed_at,
                   Lot.organization_id, Category.code, v.title, v.process, v.description,
                   v.properties, v.hw_codes, v.ask_fen_per_t)
         .join(Category, Category.id == Lot.category_id)
         .join(v, sa.and_(v.lot_id == Lot.id, v.number == Lot.version))
-        .where(Lot.status == LotStatus.LISTED, Lot.organization_id != exclude_org,
-               Lot.id.not_in(bid_on))
+        .where(*where)
         .order_by(Lot.listed_at.desc(), Lot.id.desc())
         .limit(limit)
     )  # fmt: skip

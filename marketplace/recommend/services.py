@@ -104,6 +104,28 @@ def load_active() -> Loaded:
     return Loaded(row, model)
 
 
+_OPEN: dict[str, tuple[tuple[Any, ...], matching.LotTable | None]] = {}
+
+
+def open_table() -> matching.LotTable | None:
+    """The open lots as one `LotTable`, rebuilt only when they (or the price index) change.
+
+    Reading and adapting every open lot was most of a list's cost; the library caches its
+    per-lot work (text vectors, the spatial index) on the table, so reusing it across requests
+    keeps that too. Each process keeps its own copy; the signature query says when it is stale.
+    """
+    signature = adapter.open_signature()
+    with _CACHE_LOCK:
+        cached = _OPEN.get("open")
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    lots = adapter.open_lot_inputs()
+    table = matching.LotTable(lots) if lots else None
+    with _CACHE_LOCK:
+        _OPEN["open"] = (signature, table)
+    return table
+
+
 @dataclass
 class Item:
     """One recommended lot or buyer as a page or the API shows it."""
@@ -172,20 +194,27 @@ def recommend_lots(
 ) -> Result:
     """The top `k` open lots for the recycler `actor`, with reasons; recorded when shown."""
     buyer = adapter.buyer(actor.org_id, now)  # NoLicence (422) without a licence scope
-    lots = adapter.open_lot_inputs(actor.org_id)
+    table = open_table()
+    excluded = adapter.excluded_for(actor.org_id)
     loaded = load_active()
     items: list[Item] = []
-    if lots:
-        table = matching.LotTable(lots)
+    if table is not None and len(excluded) < len(table):
         if loaded.model is not None:
-            for rec in loaded.model.recommend_lots(buyer, table, k):
-                items.append(Item(int(rec.id), rec.score, _reasons(rec.reasons)))
+            wanted = min(k + len(excluded), len(table))
+            for rec in loaded.model.recommend_lots(buyer, table, wanted):
+                if rec.id not in excluded and len(items) < k:
+                    items.append(Item(int(rec.id), rec.score, _reasons(rec.reasons)))
         else:
             idx, dist = matching.feasible_lots(buyer, table)
-            for o in np.argsort(dist, kind="stable")[:k]:
+            for o in np.argsort(dist, kind="stable"):
+                lot_id = table.ids[int(idx[o])]
+                if lot_id in excluded:
+                    continue
                 km = float(dist[o])
                 reasons = _fallback_reasons(km, buyer.radius_km, "lot")
-                items.append(Item(int(table.ids[int(idx[o])]), None, reasons, km))
+                items.append(Item(int(lot_id), None, reasons, km))
+                if len(items) == k:
+                    break
     rows = adapter.lot_rows([i.id for i in items])
     for item in items:
         item.row = rows[item.id]
