@@ -68,4 +68,8 @@ EN = {
     "曝光": "Exposures",
     "出价": "Bids",
     "已记录的曝光": "Recorded exposures",
+    "首页与推荐列表": "Home and recommendation list",
+    "每日推荐": "Daily digest",
+    "批次页（卖方所见）": "Lot page (seen by the seller)",
+    "演示历史": "Demo history",
 }

@@ -34,7 +34,7 @@ from marketplace.lots.models import Lot, LotStatus, LotVersion, WantedRequest
 from marketplace.profiles.models import RecyclerProfile
 from marketplace.recommend.models import BUYER_FACING, Impression
 from marketplace.trading.index import weekly
-from marketplace.trading.models import Bid
+from marketplace.trading.models import Bid, Trade, TradeStatus
 from marketplace.trading.prices import cleared
 from marketplace.trading.services import buyer_facts
 
@@ -75,9 +75,8 @@ class IndexCache:
         return self.points.get(grade)
 
 
-def to_lot(lot: Lot, version: Any, index: IndexCache) -> matching.Lot:
-    """One lot row and its current version as the library's `Lot`."""
-    grade = lot.category.code
+def to_lot(lot: Any, grade: str, version: Any, index: IndexCache) -> matching.Lot:
+    """One lot (a row or its columns) and its current version as the library's `Lot`."""
     ref = index.price(grade)
     ask = version.ask_fen_per_t
     ratio = ask / ref if ask and ref else 1.0
@@ -113,66 +112,131 @@ def lots(rows: Sequence[Lot]) -> list[matching.Lot]:
     )  # fmt: skip
     versions = {row.lot_id: row for row in current}
     index = IndexCache()
-    return [to_lot(r, versions[r.id], index) for r in rows]
+    return [to_lot(r, r.category.code, versions[r.id], index) for r in rows]
 
 
-def open_lots(limit: int = 20_000) -> list[Lot]:
-    """Lots on the market now (listed), newest first: the candidates for recommendations."""
-    return list(
-        db.session.scalars(
-            sa.select(Lot)
-            .options(joinedload(Lot.category))
-            .where(Lot.status == LotStatus.LISTED)
-            .order_by(Lot.listed_at.desc(), Lot.id.desc())
-            .limit(limit)
+OPEN_LIMIT = 20_000
+
+
+def open_signature() -> tuple[Any, ...]:
+    """What changes whenever the open lots' inputs change: their count, ids and versions,
+    the latest edit, and the latest settled trade (the price index the ask is compared with).
+    Cheap (one aggregate over an index), so each request can check a cached table."""
+    listed = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(Lot.id), sa.func.sum(Lot.version),
+                  sa.func.max(Lot.updated_at)).where(Lot.status == LotStatus.LISTED)
+    ).one()  # fmt: skip
+    settled = db.session.scalar(sa.select(sa.func.max(Trade.settled_at)))
+    return (*listed, settled)
+
+
+def excluded_for(org_id: int) -> set[str]:
+    """Open lots never recommended to `org_id`: its own, and those it already bid on."""
+    bid_on = sa.select(Bid.lot_id).where(Bid.organization_id == org_id)
+    rows = db.session.scalars(
+        sa.select(Lot.id).where(
+            Lot.status == LotStatus.LISTED,
+            sa.or_(Lot.organization_id == org_id, Lot.id.in_(bid_on)),
         )
     )
+    return {str(i) for i in rows}
 
 
-def _grades_of(scope: Iterable[Category]) -> frozenset[str]:
+def open_lot_inputs(exclude_org: int | None = None, limit: int = OPEN_LIMIT) -> list[matching.Lot]:
+    """Lots on the market now (listed, newest first) as `matching.Lot`, in one query of the
+    columns it needs; with `exclude_org`, not its own lots and not those it already bid on."""
+    v = LotVersion
+    where = [Lot.status == LotStatus.LISTED]
+    if exclude_org is not None:
+        bid_on = sa.select(Bid.lot_id).where(Bid.organization_id == exclude_org)
+        where += [Lot.organization_id != exclude_org, Lot.id.not_in(bid_on)]
+    rows = db.session.execute(
+        sa.select(Lot.id, Lot.lat, Lot.lon, Lot.quantity_g, Lot.dql, Lot.listed_at,
+                  Lot.organization_id, Category.code, v.title, v.process, v.description,
+                  v.properties, v.hw_codes, v.ask_fen_per_t)
+        .join(Category, Category.id == Lot.category_id)
+        .join(v, sa.and_(v.lot_id == Lot.id, v.number == Lot.version))
+        .where(*where)
+        .order_by(Lot.listed_at.desc(), Lot.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    index = IndexCache()
+    return [to_lot(r, r.code, r, index) for r in rows]
+
+
+def lot_rows(ids: Sequence[int]) -> dict[int, Lot]:
+    """The lot rows (with their category) of the few lots a list shows."""
+    rows = db.session.scalars(
+        sa.select(Lot).options(joinedload(Lot.category)).where(Lot.id.in_(list(ids)))
+    )
+    return {r.id: r for r in rows}
+
+
+def _grades_of(scope: Iterable[Category], families_of: dict[str, set[str]]) -> frozenset[str]:
     codes = {c.code for c in scope}
-    families = {c.code for c in scope if c.parent_id is None}
-    if families:
-        rows = db.session.scalars(sa.select(Category).where(Category.active.is_(True)))
-        codes |= {c.code for c in rows if c.family_code in families}
+    for c in scope:
+        if c.parent_id is None:
+            codes |= families_of.get(c.code, set())
     return frozenset(codes)
 
 
-def _tolerances(org_id: int) -> tuple[float, int]:
-    """The loosest limits among the recycler's open wanted requests (none: no limit)."""
-    rows = list(
-        db.session.execute(
-            sa.select(WantedRequest.max_contamination_pct, WantedRequest.min_dql).where(
-                WantedRequest.organization_id == org_id, WantedRequest.open.is_(True)
-            )
-        )
+def _families() -> dict[str, set[str]]:
+    """Family code → its active grade codes (a family in a licence scope licenses them all)."""
+    out: dict[str, set[str]] = {}
+    for c in db.session.scalars(sa.select(Category).where(Category.active.is_(True))):
+        out.setdefault(c.family_code, set()).add(c.code)
+    return out
+
+
+def _tolerances(org_ids: Sequence[int]) -> dict[int, tuple[float, int]]:
+    """The loosest limits among each recycler's open wanted requests (none: no limit)."""
+    rows: dict[int, list[tuple[Any, int]]] = {}
+    for org, contamination, dql in db.session.execute(
+        sa.select(
+            WantedRequest.organization_id, WantedRequest.max_contamination_pct,
+            WantedRequest.min_dql,
+        ).where(WantedRequest.organization_id.in_(list(org_ids)), WantedRequest.open.is_(True))
+    ):  # fmt: skip
+        rows.setdefault(org, []).append((contamination, dql))
+    out = {}
+    for org, limits in rows.items():
+        given = [float(c) for c, _ in limits if c is not None]
+        contamination = max(given) if len(given) == len(limits) else 100.0
+        out[org] = (min(contamination, 100.0), int(min(d for _, d in limits)))
+    return out
+
+
+def _make_buyer(
+    profile: RecyclerProfile,
+    grades: frozenset[str],
+    site: tuple[float, float] | None,
+    remaining_g: int,
+    tolerance: tuple[float, int],
+) -> matching.Buyer:
+    if not grades or site is None:
+        raise NoLicence()
+    return matching.Buyer(
+        id=str(profile.organization_id),
+        lat=float(site[0]),
+        lon=float(site[1]),
+        permitted_categories=grades,
+        permitted_hw_codes=frozenset(profile.hw_codes or ()),
+        radius_km=float(profile.haul_radius_km),
+        capacity_t=max(remaining_g, 0) / GRAMS_PER_T,
+        max_contamination_pct=tolerance[0],
+        min_dql=tolerance[1],
     )
-    if not rows:
-        return 100.0, 0
-    limits = [float(c) for c, _ in rows if c is not None]
-    contamination = max(limits) if len(limits) == len(rows) else 100.0
-    return min(contamination, 100.0), int(min(d for _, d in rows))
 
 
 def to_buyer(profile: RecyclerProfile, now: datetime) -> matching.Buyer:
     """A recycler's licence and limits as the library's `Buyer`; `NoLicence` without scope."""
     facts = buyer_facts(profile.organization_id, now)
-    grades = _grades_of(profile.scope)
-    if facts is None or not grades or not facts.sites:
+    if facts is None:
         raise NoLicence()
-    lat, lon = facts.sites[0]
-    contamination, min_dql = _tolerances(profile.organization_id)
-    return matching.Buyer(
-        id=str(profile.organization_id),
-        lat=float(lat),
-        lon=float(lon),
-        permitted_categories=grades,
-        permitted_hw_codes=frozenset(profile.hw_codes or ()),
-        radius_km=float(profile.haul_radius_km),
-        capacity_t=max(facts.remaining_capacity_g, 0) / GRAMS_PER_T,
-        max_contamination_pct=contamination,
-        min_dql=min_dql,
-    )
+    tolerance = _tolerances([profile.organization_id]).get(profile.organization_id, (100.0, 0))
+    site = facts.sites[0] if facts.sites else None
+    grades = _grades_of(profile.scope, _families())
+    return _make_buyer(profile, grades, site, facts.remaining_capacity_g, tolerance)
 
 
 def profile_of(org_id: int) -> RecyclerProfile | None:
@@ -197,9 +261,10 @@ def buyer(org_id: int, now: datetime) -> matching.Buyer:
 
 
 def buyers(now: datetime) -> list[matching.Buyer]:
-    """Every recycler that has a usable licence (the others cannot be matched and are left out)."""
-    out = []
-    for profile in (
+    """Every recycler that has a usable licence (the others cannot be matched and are left
+    out), in a fixed number of queries however many there are: first sites, this month's
+    awarded tonnes (as trading's eligibility rule counts them), open 求购 limits."""
+    profiles = list(
         db.session.execute(
             sa.select(RecyclerProfile)
             .options(joinedload(RecyclerProfile.scope))
@@ -207,9 +272,42 @@ def buyers(now: datetime) -> list[matching.Buyer]:
         )
         .unique()
         .scalars()
+    )
+    orgs = [p.organization_id for p in profiles]
+    sites: dict[int, tuple[float, float]] = {}
+    for org, lat, lon in db.session.execute(
+        sa.select(Site.organization_id, Site.lat, Site.lon)
+        .where(Site.organization_id.in_(orgs))
+        .order_by(Site.id)
     ):
+        sites.setdefault(org, (lat, lon))
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    awarded = dict(
+        db.session.execute(
+            sa.select(Trade.buyer_id, sa.func.sum(Trade.quantity_g))
+            .where(
+                Trade.buyer_id.in_(orgs),
+                Trade.created_at >= month_start,
+                Trade.status != TradeStatus.CANCELLED,
+            )
+            .group_by(Trade.buyer_id)
+        ).all()
+    )
+    tolerances = _tolerances(orgs)
+    families = _families()
+    out = []
+    for p in profiles:
+        remaining = p.capacity_t_per_month * GRAMS_PER_T - int(awarded.get(p.organization_id) or 0)
         try:
-            out.append(to_buyer(profile, now))
+            out.append(
+                _make_buyer(
+                    p,
+                    _grades_of(p.scope, families),
+                    sites.get(p.organization_id),
+                    remaining,
+                    tolerances.get(p.organization_id, (100.0, 0)),
+                )
+            )
         except NoLicence:
             continue
     return out

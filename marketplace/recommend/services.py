@@ -36,7 +36,6 @@ from core.storage import LocalFolderStore
 from marketplace.lots.models import Lot, LotStatus
 from marketplace.recommend import adapter
 from marketplace.recommend.models import SURFACES, Impression, ModelVersion
-from marketplace.trading.models import Bid
 
 log = logging.getLogger(__name__)
 MAX_K = 50
@@ -105,6 +104,28 @@ def load_active() -> Loaded:
     return Loaded(row, model)
 
 
+_OPEN: dict[str, tuple[tuple[Any, ...], matching.LotTable | None]] = {}
+
+
+def open_table() -> matching.LotTable | None:
+    """The open lots as one `LotTable`, rebuilt only when they (or the price index) change.
+
+    Reading and adapting every open lot was most of a list's cost; the library caches its
+    per-lot work (text vectors, the spatial index) on the table, so reusing it across requests
+    keeps that too. Each process keeps its own copy; the signature query says when it is stale.
+    """
+    signature = adapter.open_signature()
+    with _CACHE_LOCK:
+        cached = _OPEN.get("open")
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    lots = adapter.open_lot_inputs()
+    table = matching.LotTable(lots) if lots else None
+    with _CACHE_LOCK:
+        _OPEN["open"] = (signature, table)
+    return table
+
+
 @dataclass
 class Item:
     """One recommended lot or buyer as a page or the API shows it."""
@@ -168,36 +189,35 @@ def _fallback_reasons(km: float, radius: float, view: str) -> list[dict[str, str
     ]
 
 
-def _candidates_for(org_id: int) -> list[Lot]:
-    bid_on = set(db.session.scalars(sa.select(Bid.lot_id).where(Bid.organization_id == org_id)))
-    return [
-        lot for lot in adapter.open_lots() if lot.organization_id != org_id and lot.id not in bid_on
-    ]
-
-
 def recommend_lots(
     actor: Actor, k: int, *, now: datetime, surface: str = "api", record: bool = True
 ) -> Result:
     """The top `k` open lots for the recycler `actor`, with reasons; recorded when shown."""
     buyer = adapter.buyer(actor.org_id, now)  # NoLicence (422) without a licence scope
-    rows = _candidates_for(actor.org_id)
-    by_id = {str(r.id): r for r in rows}
+    table = open_table()
+    excluded = adapter.excluded_for(actor.org_id)
     loaded = load_active()
     items: list[Item] = []
-    if rows:
-        lots = adapter.lots(rows)
-        table = matching.LotTable(lots)
+    if table is not None and len(excluded) < len(table):
         if loaded.model is not None:
-            for rec in loaded.model.recommend_lots(buyer, table, k):
-                items.append(Item(int(rec.id), rec.score, _reasons(rec.reasons)))
+            wanted = min(k + len(excluded), len(table))
+            for rec in loaded.model.recommend_lots(buyer, table, wanted):
+                if rec.id not in excluded and len(items) < k:
+                    items.append(Item(int(rec.id), rec.score, _reasons(rec.reasons)))
         else:
             idx, dist = matching.feasible_lots(buyer, table)
-            for o in np.argsort(dist, kind="stable")[:k]:
+            for o in np.argsort(dist, kind="stable"):
+                lot_id = table.ids[int(idx[o])]
+                if lot_id in excluded:
+                    continue
                 km = float(dist[o])
                 reasons = _fallback_reasons(km, buyer.radius_km, "lot")
-                items.append(Item(int(table.ids[int(idx[o])]), None, reasons, km))
+                items.append(Item(int(lot_id), None, reasons, km))
+                if len(items) == k:
+                    break
+    rows = adapter.lot_rows([i.id for i in items])
     for item in items:
-        item.row = by_id[str(item.id)]
+        item.row = rows[item.id]
     result = _result(items, loaded)
     if record:
         _record(result, surface, now, buyer_org=actor.org_id, shown_to=actor.org_id)

@@ -2,8 +2,8 @@
 opens every page of its navigation bar (and the API docs) in Chromium, and no page logs a CSP
 violation, a console error or an uncaught script error."""
 
-from playwright.sync_api import expect
 import pytest
+from playwright.sync_api import expect
 
 from marketplace.seed.services import DEMO_PASSWORD, DEMO_USERS
 

@@ -2,12 +2,12 @@
 supervision, delivery, a dispute with a photo accepted by the seller, the end use and the
 certificate; the live sale box; my bids; the price index chart."""
 
-from playwright.sync_api import expect
 import re
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import expect
 
 from core import auth
 from core.catalogue import Category

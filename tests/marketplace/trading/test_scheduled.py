@@ -30,6 +30,7 @@ def test_ticker_runs_each_job_when_due(app) -> None:
         "notify.deliver_due",
         "station.escalate_due",
         "passport.checkpoint",
+        "recommend.digest",
     }
 
 
