@@ -125,10 +125,13 @@
         T.change + " " + (up ? "▲ +" : "▼ ") + fmt(ind.change_pct) + "% · " + T.previous + " " + fmt(ind.previous_value)));
     }
     var hover = [];
-    if (ind.factor && ind.factor.key) {
+    var used = ind.factors && ind.factors.length ? ind.factors : ind.factor && ind.factor.key ? [ind.factor] : [];
+    if (used.length) {
       button.classList.add("dash-co2");
-      hover.push(T.factor + ": " + ind.factor.key + " = " + ind.factor.value + " · " + T.version + " " + ind.factor.version + " · " + T.source + " " + ind.factor.source);
-      button.setAttribute("data-factor", ind.factor.key + " " + ind.factor.version);
+      used.forEach(function (f) {
+        hover.push(T.factor + ": " + f.key + " = " + f.value + " · " + T.version + " " + f.version + " · " + T.source + " " + f.source);
+      });
+      button.setAttribute("data-factor", used[0].key + " " + used[0].version);
     } else if (ind.factor === null && /co2/i.test(ind.key)) {
       hover.push(T.missing_factor);
     }
