@@ -317,6 +317,36 @@
     });
   }
 
+  /* ---- market prices: the weekly index of the most traded grades in the period -------- */
+  function prices(points) {
+    var c = chart("prices");
+    var box = document.getElementById("prices");
+    var inPeriod = points.filter(function (p) { return p.week >= from && p.week <= to; });
+    var volume = {};
+    inPeriod.forEach(function (p) { volume[p.grade] = (volume[p.grade] || 0) + Number(p.volume_t); });
+    var grades = Object.keys(volume).sort(function (a, b) { return volume[b] - volume[a]; }).slice(0, 5);
+    var weeks = Array.from(new Set(inPeriod.map(function (p) { return p.week; }))).sort();
+    if (!grades.length) {
+      c.setOption({ title: { text: T.no_data, left: "center", top: "middle", textStyle: { color: "#adb5bd", fontSize: 14 } } });
+      return;
+    }
+    c.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 56, right: 12, top: 16, bottom: 48 },
+      xAxis: { type: "category", data: weeks },
+      yAxis: { type: "value", scale: true },
+      series: grades.map(function (g) {
+        var byWeek = {};
+        inPeriod.filter(function (p) { return p.grade === g; }).forEach(function (p) { byWeek[p.week] = Number(p.price_yuan_per_t); });
+        return { type: "line", name: g, connectNulls: true, data: weeks.map(function (w) { return byWeek[w] === undefined ? null : byWeek[w]; }) };
+      })
+    });
+    c.on("click", function (p) { location.href = box.dataset.page + "?grade=" + encodeURIComponent(p.seriesName); });
+  }
+  var priceBox = document.getElementById("prices");
+  if (priceBox) { getJSON(priceBox.dataset.url).then(prices).catch(function () { chart("prices"); }); }
+
   getJSON(root.dataset.indicatorsUrl + "?" + scoped()).then(tiles).catch(function () {
     document.getElementById("tiles").textContent = T.no_data;
     trendKeys([]);
