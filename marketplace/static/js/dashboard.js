@@ -46,7 +46,13 @@
     return made[id];
   }
   var family = "";
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  var lastFlows = null, wasNarrow = null;
+  window.addEventListener("resize", function () {
+    charts.forEach(function (c) { c.resize(); });
+    var narrowNow = window.innerWidth < 576;  /* labels and axes are laid out for the width */
+    if (lastFlows && wasNarrow !== null && narrowNow !== wasNarrow) { flows(lastFlows); }
+    wasNarrow = narrowNow;
+  });
   function fmt(v) {
     if (v === null || v === undefined || v === "") { return ""; }
     var n = Number(v);
@@ -189,6 +195,8 @@
 
   /* ---- flows: Sankey, map, network -------------------------------------------------- */
   function flows(data) {
+    lastFlows = data;
+    wasNarrow = window.innerWidth < 576;
     var names = {};
     data.sankey.nodes.forEach(function (n) { names[n.name] = n; });
     var sankey = chart("sankey");
