@@ -22,6 +22,7 @@ EN = {
     "企业尚未填报": "Not reported by the enterprise yet",
     "偏差（kg）": "Deviation (kg)",
     "全部物料": "All materials",
+    "周价格指数（元/吨，成交量加权中位数）": "Weekly price index (CNY/t, volume-weighted median)",
     "全集群数据；重量以回收站或地磅净重为准，未过磅时采用申报量并注明。": (
         "Whole cluster; weights are station or weighbridge nets, declared weights are used"
         " (and marked) where nothing weighed the material."

@@ -154,7 +154,19 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
     disputed = sa.select(Dispute.id).where(Dispute.trade_id == Trade.id).exists()
     q = (
         sa.select(
-            Trade,
+            Trade.id,
+            Trade.lot_id,
+            Trade.seller_id,
+            Trade.buyer_id,
+            Trade.quantity_g,
+            Trade.price_fen_per_t,
+            Trade.created_at,
+            Trade.status,
+            Trade.net_g,
+            Trade.delivered_at,
+            Trade.settled_at,
+            Trade.closed_at,
+            Trade.end_use_kind,
             Lot.listed_at,
             fam,
             mat,
@@ -184,38 +196,37 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
     if scope.family:
         q = q.where(fam == scope.family)
     rows = db.session.execute(q).all()
-    ids = [r[0].id for r in rows]
-    pickups = _pickups(ids)
-    closed = [r[0].lot_id for r in rows if r[0].closed_at is not None]
+    pickups = _pickups(q.with_only_columns(Trade.id).subquery())
+    closed = [r.lot_id for r in rows if r.closed_at is not None]
     complete = _passports(closed) if passports else {}
     out = []
-    for t, listed, family, material, reserve, disp, s_cl, b_cl, s_kind in rows:
-        picked, due = pickups.get(t.id, (None, None))
+    for r in rows:
+        picked, due = pickups.get(r.id, (None, None))
         out.append(
             TradeRec(
-                id=t.id,
-                lot_id=t.lot_id,
-                seller_id=t.seller_id,
-                buyer_id=t.buyer_id,
-                family=family,
-                declared_g=t.quantity_g,
-                price_fen_per_t=t.price_fen_per_t,
-                created_at=local(t.created_at),
-                status=str(t.status),
-                weighed_g=t.net_g,
-                factor_material=material,
-                reserve_fen_per_t=reserve,
-                listed_at=local(listed),
+                id=r.id,
+                lot_id=r.lot_id,
+                seller_id=r.seller_id,
+                buyer_id=r.buyer_id,
+                family=r[14],
+                declared_g=r.quantity_g,
+                price_fen_per_t=r.price_fen_per_t,
+                created_at=local(r.created_at),
+                status=str(r.status),
+                weighed_g=r.net_g,
+                factor_material=r[15],
+                reserve_fen_per_t=r.reserve_fen,
+                listed_at=local(r.listed_at),
                 picked_up_at=local(picked),
                 pickup_due_at=local(due),
-                delivered_at=local(t.delivered_at),
-                settled_at=local(t.settled_at),
-                closed_at=local(t.closed_at),
-                end_use_kind=t.end_use_kind,
-                disputed=bool(disp),
-                buyer_in_cluster=s_cl is not None and s_cl == b_cl,
-                producer_seller=s_kind == OrgKind.PRODUCER,
-                passport_complete=complete.get(t.lot_id),
+                delivered_at=local(r.delivered_at),
+                settled_at=local(r.settled_at),
+                closed_at=local(r.closed_at),
+                end_use_kind=r.end_use_kind,
+                disputed=bool(r[17]),
+                buyer_in_cluster=r[18] is not None and r[18] == r[19],
+                producer_seller=r[20] == OrgKind.PRODUCER,
+                passport_complete=complete.get(r.lot_id),
             )
         )
     return out
@@ -225,27 +236,25 @@ def _chunks(ids: list[int], n: int = 900) -> list[list[int]]:
     return [ids[i : i + n] for i in range(0, len(ids), n)]
 
 
-def _pickups(trade_ids: list[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
-    """trade id → (driver-confirmed pickup time, end of its pickup window)."""
-    out: dict[int, tuple[datetime | None, datetime | None]] = {}
-    for part in _chunks(trade_ids):
-        q = (
-            sa.select(
-                PickupRequest.trade_id,
-                RouteStop.confirmed_at,
-                PickupRequest.day,
-                PickupRequest.window_end_s,
-            )
-            .join(RouteStop, RouteStop.request_id == PickupRequest.id)
-            .where(
-                PickupRequest.trade_id.in_(part),
-                RouteStop.kind == "pickup",
-                RouteStop.confirmed_at.is_not(None),
-            )
+def _pickups(trade_ids: Any) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """trade id → (driver-confirmed pickup time, end of its pickup window), in one query."""
+    q = (
+        sa.select(
+            PickupRequest.trade_id,
+            RouteStop.confirmed_at,
+            PickupRequest.day,
+            PickupRequest.window_end_s,
         )
-        for tid, at, day, end_s in db.session.execute(q):
-            due = datetime.combine(day, time(), TZ) + timedelta(seconds=end_s)
-            out[tid] = (at, due)
+        .join(RouteStop, RouteStop.request_id == PickupRequest.id)
+        .where(
+            PickupRequest.trade_id.in_(sa.select(trade_ids)),
+            RouteStop.kind == "pickup",
+            RouteStop.confirmed_at.is_not(None),
+        )
+    )
+    out: dict[int, tuple[datetime | None, datetime | None]] = {}
+    for tid, at, day, end_s in db.session.execute(q):
+        out[tid] = (at, datetime.combine(day, time(), TZ) + timedelta(seconds=end_s))
     return out
 
 
@@ -277,7 +286,7 @@ def load_weighings(period: Period, scope: Scope) -> list[WeighingGroup]:
     lo, hi = utc_bounds(period)
     parent, fam, _ = family_expr()
     famc = sa.func.coalesce(fam, "")
-    keys = (Weighing.station_id, Weighing.stage, Weighing.result, famc, Weighing.factory_id)
+    keys = (Weighing.station_id, Weighing.stage, Weighing.result, famc)
     replaced = sa.select(Weighing.replaces_id).where(
         Weighing.replaces_id.is_not(None), Weighing.created_at >= lo, Weighing.created_at < hi
     )
@@ -291,51 +300,40 @@ def load_weighings(period: Period, scope: Scope) -> list[WeighingGroup]:
     if scope.family:
         where.append(fam == scope.family)
 
-    def grouped(*cols: Any, join_deductions: bool = False) -> Any:
-        q = sa.select(*keys, *cols).select_from(Weighing)
-        if join_deductions:
-            q = q.join(Deduction, Deduction.weighing_id == Weighing.id)
-        q = q.outerjoin(Category, Category.id == Weighing.category_id)
-        q = q.outerjoin(parent, parent.id == Category.parent_id)
-        return q.where(*where).group_by(*keys)
-
-    counted = db.session.execute(grouped(sa.func.count(), sa.func.sum(Weighing.net_g))).all()
-    deducted = {
-        tuple(r[:5]): int(r[5] or 0)
-        for r in db.session.execute(grouped(sa.func.sum(Deduction.grams), join_deductions=True))
-    }
+    ded = (
+        sa.select(sa.func.coalesce(sa.func.sum(Deduction.grams), 0))
+        .where(Deduction.weighing_id == Weighing.id)
+        .scalar_subquery()
+    )
+    q = (
+        sa.select(*keys, sa.func.count(), sa.func.sum(Weighing.net_g), sa.func.sum(ded))
+        .select_from(Weighing)
+        .outerjoin(Category, Category.id == Weighing.category_id)
+        .outerjoin(parent, parent.id == Category.parent_id)
+        .where(*where)
+        .group_by(*keys)
+    )
     return [
-        WeighingGroup(
-            s,
-            str(stage),
-            res,
-            f,
-            int(n),
-            int(g or 0),
-            deducted.get((s, stage, res, f, fac), 0),
-            fac,
-        )
-        for s, stage, res, f, fac, n, g in counted
+        WeighingGroup(s, str(stage), res, f, int(n), int(g or 0), int(d or 0))
+        for s, stage, res, f, n, g, d in db.session.execute(q)
     ]
 
 
 def load_reports(period: Period, scope: Scope) -> list[OrgReport]:
-    q = sa.select(OrgMonthReport).where(
+    r = OrgMonthReport
+    q = sa.select(
+        r.organization_id,
+        r.month,
+        r.value_added_fen,
+        r.virgin_input_g,
+        r.recycled_input_g,
+        r.capacity_g,
+        r.prior_stock_utilised_g,
+    ).where(
         OrgMonthReport.month.between(period.start.replace(day=1), period.end),
         _org_filter([OrgMonthReport.organization_id], scope),
     )
-    return [
-        OrgReport(
-            r.organization_id,
-            r.month,
-            r.value_added_fen,
-            r.virgin_input_g,
-            r.recycled_input_g,
-            r.capacity_g,
-            r.prior_stock_utilised_g,
-        )
-        for r in db.session.scalars(q)
-    ]
+    return [OrgReport(*row) for row in db.session.execute(q)]
 
 
 def load_orgs(scope: Scope, active: set[int]) -> list[OrgRec]:

@@ -66,7 +66,7 @@ def test_government_cluster_dashboard(page, demo_station) -> None:
     page.login("demo-gov", DEMO_PASSWORD)
     page.page.click("[data-testid=nav-dashboard]")
     page.page.wait_for_selector("[data-testid=dashboard]")
-    charts_drawn(page, "sankey", "map", "network")
+    charts_drawn(page, "sankey", "map", "network", "trend", "prices")
     start = page.page.input_value("#from")
     end = page.page.input_value("#to")
     flows = api(page, f"/api/v1/dashboard/flows?from={start}&to={end}")

@@ -33,11 +33,14 @@
           value.appendChild(el("span", { "data-testid": "tile-value" }, fmt(ind.value)));
           value.appendChild(el("span", { "class": "dash-tile-unit" }, ind.unit || ""));
         }
-        if (ind.factor && ind.factor.key) {
+        var used = ind.factors && ind.factors.length ? ind.factors : ind.factor && ind.factor.key ? [ind.factor] : [];
+        if (used.length) {
           tile.classList.add("dash-co2");
-          var line = ind.label + " — " + T.factor + " " + ind.factor.key + " = " + ind.factor.value + " · " + T.version + " " + ind.factor.version + " · " + T.source + " " + ind.factor.source;
-          tile.title = line;
-          provenance.push(line);
+          var lines = used.map(function (f) {
+            return ind.label + " — " + T.factor + " " + f.key + " = " + f.value + " · " + T.version + " " + f.version + " · " + T.source + " " + f.source;
+          });
+          tile.title = lines.join("\n");
+          provenance.push.apply(provenance, lines);
         }
         box.appendChild(tile);
       });

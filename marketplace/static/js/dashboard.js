@@ -46,7 +46,13 @@
     return made[id];
   }
   var family = "";
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+  var lastFlows = null, wasNarrow = null;
+  window.addEventListener("resize", function () {
+    charts.forEach(function (c) { c.resize(); });
+    var narrowNow = window.innerWidth < 576;  /* labels and axes are laid out for the width */
+    if (lastFlows && wasNarrow !== null && narrowNow !== wasNarrow) { flows(lastFlows); }
+    wasNarrow = narrowNow;
+  });
   function fmt(v) {
     if (v === null || v === undefined || v === "") { return ""; }
     var n = Number(v);
@@ -125,10 +131,13 @@
         T.change + " " + (up ? "▲ +" : "▼ ") + fmt(ind.change_pct) + "% · " + T.previous + " " + fmt(ind.previous_value)));
     }
     var hover = [];
-    if (ind.factor && ind.factor.key) {
+    var used = ind.factors && ind.factors.length ? ind.factors : ind.factor && ind.factor.key ? [ind.factor] : [];
+    if (used.length) {
       button.classList.add("dash-co2");
-      hover.push(T.factor + ": " + ind.factor.key + " = " + ind.factor.value + " · " + T.version + " " + ind.factor.version + " · " + T.source + " " + ind.factor.source);
-      button.setAttribute("data-factor", ind.factor.key + " " + ind.factor.version);
+      used.forEach(function (f) {
+        hover.push(T.factor + ": " + f.key + " = " + f.value + " · " + T.version + " " + f.version + " · " + T.source + " " + f.source);
+      });
+      button.setAttribute("data-factor", used[0].key + " " + used[0].version);
     } else if (ind.factor === null && /co2/i.test(ind.key)) {
       hover.push(T.missing_factor);
     }
@@ -186,6 +195,8 @@
 
   /* ---- flows: Sankey, map, network -------------------------------------------------- */
   function flows(data) {
+    lastFlows = data;
+    wasNarrow = window.innerWidth < 576;
     var names = {};
     data.sankey.nodes.forEach(function (n) { names[n.name] = n; });
     var sankey = chart("sankey");
@@ -313,6 +324,36 @@
       a.href = root.dataset.anomaliesUrl + "?" + query({ format: a.dataset.anomalyExport });
     });
   }
+
+  /* ---- market prices: the weekly index of the most traded grades in the period -------- */
+  function prices(points) {
+    var c = chart("prices");
+    var box = document.getElementById("prices");
+    var inPeriod = points.filter(function (p) { return p.week >= from && p.week <= to; });
+    var volume = {};
+    inPeriod.forEach(function (p) { volume[p.grade] = (volume[p.grade] || 0) + Number(p.volume_t); });
+    var grades = Object.keys(volume).sort(function (a, b) { return volume[b] - volume[a]; }).slice(0, 5);
+    var weeks = Array.from(new Set(inPeriod.map(function (p) { return p.week; }))).sort();
+    if (!grades.length) {
+      c.setOption({ title: { text: T.no_data, left: "center", top: "middle", textStyle: { color: "#adb5bd", fontSize: 14 } } });
+      return;
+    }
+    c.setOption({
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0, type: "scroll" },
+      grid: { left: 56, right: 12, top: 16, bottom: 48 },
+      xAxis: { type: "category", data: weeks },
+      yAxis: { type: "value", scale: true },
+      series: grades.map(function (g) {
+        var byWeek = {};
+        inPeriod.filter(function (p) { return p.grade === g; }).forEach(function (p) { byWeek[p.week] = Number(p.price_yuan_per_t); });
+        return { type: "line", name: g, connectNulls: true, data: weeks.map(function (w) { return byWeek[w] === undefined ? null : byWeek[w]; }) };
+      })
+    });
+    c.on("click", function (p) { location.href = box.dataset.page + "?grade=" + encodeURIComponent(p.seriesName); });
+  }
+  var priceBox = document.getElementById("prices");
+  if (priceBox) { getJSON(priceBox.dataset.url).then(prices).catch(function () { chart("prices"); }); }
 
   getJSON(root.dataset.indicatorsUrl + "?" + scoped()).then(tiles).catch(function () {
     document.getElementById("tiles").textContent = T.no_data;
