@@ -89,9 +89,15 @@ def bid() -> tuple[dict[str, Any], int] | None:
 
 
 def lot_evidence() -> tuple[dict[str, Any], int] | None:
+    """A file only one organisation holds (the demo's photos repeat across lots)."""
     from marketplace.lots.models import Evidence
 
-    row = _one(sa.select(Evidence.sha256, Evidence.organization_id))
+    row = _one(
+        sa.select(Evidence.sha256, sa.func.min(Evidence.organization_id))
+        .group_by(Evidence.sha256)
+        .having(sa.func.count(sa.distinct(Evidence.lot_id)) == 1)
+        .having(sa.func.count(sa.distinct(Evidence.organization_id)) == 1)
+    )
     return ({"sha256": row[0]}, row[1]) if row else None
 
 
@@ -233,13 +239,49 @@ def resolver_for(rule) -> Resolver | None:
 
 
 def test_every_object_route_has_a_rule(app) -> None:
-    missing = []
+    from marketplace.security.objects import OPEN_WRITES, lookups_for
+
+    missing, unguarded = [], []
     for rule in object_routes(app):
+        writes = rule.methods - {"GET", "HEAD", "OPTIONS"}
+        guarded = bool(lookups_for(rule.endpoint, set(rule.arguments)))
+        if writes and rule.endpoint not in OPEN_WRITES and not guarded:
+            unguarded.append(f"{rule.rule} ({rule.endpoint})")
         if rule.endpoint in SHARED:
             continue
         if resolver_for(rule) is None:
             missing.append(f"{rule.rule} ({rule.endpoint})")
     assert not missing, f"say who owns the object of: {missing} (RESOLVERS) or why it is SHARED"
+    assert not unguarded, f"add a party lookup (marketplace.security.objects): {unguarded}"
+
+
+def test_a_strangers_write_is_refused_before_the_body_is_read(app) -> None:
+    """The guard answers 404 and audits, where body validation would have answered 422."""
+    from tests.marketplace.conftest import archive
+
+    owner = make_user(make_org(OrgKind.PRODUCER))
+    from core.models import Site
+
+    site = Site(organization=owner.organization, name="厂", address="地址", lat=22.8, lon=113.8)
+    db.session.add(site)
+    db.session.commit()
+    from marketplace.seed.services import seed_reference_data
+
+    seed_reference_data()
+    db.session.commit()
+    lot = app.test_client().post("/api/v1/lots", json=archive(site.id), headers=bearer(owner))
+    assert lot.status_code == 201, lot.json
+    stranger = make_user(make_org(OrgKind.PRODUCER))
+    response = app.test_client().put(
+        f"/api/v1/lots/{lot.json['id']}", json={}, headers=bearer(stranger)
+    )
+    assert response.status_code == 404
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "access.denied")
+    ).one()
+    assert (entry.user_id, entry.target) == (stranger.id, f"lot_id:{lot.json['id']}")
+    mine = app.test_client().put(f"/api/v1/lots/{lot.json['id']}", json={}, headers=bearer(owner))
+    assert mine.status_code == 422  # the owner gets as far as the body
 
 
 # --- the probe, on the demo cluster ---------------------------------------------------------
