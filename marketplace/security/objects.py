@@ -5,9 +5,10 @@ Services already check ownership, but two patterns let a refusal slip past the a
 answer something other than 403/404: API views validate the request body before the service
 looks at the object (a stranger got 422), and page views catch the service's refusal and
 redirect with a flash message (a stranger got 302, unaudited). This guard runs before the view,
-so every write by a non-party is a 404 (the object's existence is not confirmed) with an
-`access.denied` entry. Reads stay with the services: what a user may *see* (listed lots, open
-service requests) is wider than what it may change.
+so every write by a non-party is refused (404 where the services hide such objects from
+strangers, 403 where they refuse them) with an `access.denied` entry. Reads stay with the
+services: what a user may *see* (listed lots, open service requests) is wider than what it may
+change.
 
 `tests/marketplace/test_object_access.py` fails for an object route that writes without a party
 lookup here and is not declared shared there.
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 from flask import request
 
 from core.db import db
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 
 Parties = Callable[[Any], set[int] | None]  # path value → organisations that may change it
 
@@ -124,6 +125,24 @@ PARTIES: dict[str, Parties] = {
     "scale_id": _column(f"{ST}.Scale", "organization_id"),
     "label": _column(f"{ST}.Package", "station_id", key="label"),
 }
+# Where the services answer a stranger "not found" (the object is hidden from it), the guard
+# does the same; elsewhere it answers 403 as they do, so a client sees one convention per kind.
+HIDDEN = frozenset(
+    {
+        "plan_id@dispatch",
+        "plan_id@dispatch_api",
+        "stop_id",
+        "plan_id@station",
+        "plan_id@station_api",
+        "delivery_id@station_api",
+        "weighing_id",
+        "order_id",
+        "alert_id",
+        "scale_id",
+        "label",
+        "notification_id",
+    }
+)
 # Writes on another organisation's object that are the point of the feature.
 OPEN_WRITES = frozenset(
     {
@@ -140,14 +159,14 @@ OPEN_WRITES = frozenset(
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def lookups_for(endpoint: str, arguments: set[str]) -> list[tuple[str, Parties]]:
-    """The party lookups that apply to a route (the most specific object first)."""
+def lookups_for(endpoint: str, arguments: set[str]) -> list[tuple[str, Parties, bool]]:
+    """(parameter, party lookup, hidden?) for a route, the most specific object first."""
     blueprint = endpoint.split(".")[0]
     found = []
     for name in sorted(arguments, key=lambda n: n not in ("bid_id", "dispute_id")):
-        lookup = PARTIES.get(f"{name}@{blueprint}") or PARTIES.get(name)
-        if lookup is not None:
-            found.append((name, lookup))
+        key = f"{name}@{blueprint}" if f"{name}@{blueprint}" in PARTIES else name
+        if key in PARTIES:
+            found.append((name, PARTIES[key], key in HIDDEN))
     return found
 
 
@@ -161,13 +180,13 @@ def guard_writes() -> None:
     endpoint = request.endpoint or ""
     if endpoint in OPEN_WRITES:
         return
-    for name, lookup in lookups_for(endpoint, set(request.view_args))[:1]:
+    for name, lookup, hidden in lookups_for(endpoint, set(request.view_args))[:1]:
         parties = lookup(request.view_args[name])
         if parties is None:
             return  # no such object: the view answers its own 404
         if actor.org_id not in parties:
             g.denial_audited = True  # the error handler writes the entry
-            err = NotFound("对象不存在或无权操作")
+            err = NotFound("对象不存在") if hidden else Forbidden("无权修改其他组织的数据")
             err.audit = {  # type: ignore[attr-defined]
                 "user_id": actor.user_id,
                 "organization_id": actor.org_id,
