@@ -336,7 +336,8 @@ def world(database_url, tmp_path_factory) -> Iterator[Any]:
 
 def private_objects(app) -> None:
     """What the demo does not make but object routes name: a token, a draft lot with a file of
-    its own, a webhook endpoint with a delivery (all of demo-producer's)."""
+    its own, a webhook endpoint with a delivery (demo-producer's), a wanted request
+    (demo-recycler's) and a work order (demo-station's)."""
     import io
 
     from tests.marketplace.conftest import archive, png_bytes
@@ -361,6 +362,43 @@ def private_objects(app) -> None:
     )
     assert hook.status_code == 201, hook.json
     client.post(f"/api/v1/webhooks/{hook.json['id']}/ping", headers=headers)
+
+    from datetime import timedelta
+
+    from core.time import utcnow
+
+    recycler = db.session.scalar(sa.select(User).where(User.username == "demo-recycler"))
+    day = utcnow().date()
+    wanted = client.post(
+        "/api/v1/wanted",
+        headers=bearer(recycler),
+        json={
+            "site_id": recycler.organization.sites[0].id,
+            "category": "PA",
+            "quantity_t": "200",
+            "period_start": day.isoformat(),
+            "period_end": (day + timedelta(days=30)).isoformat(),
+            "radius_km": 60,
+            "max_moisture_pct": "12",
+            "min_dql": 1,
+            "price_idea_yuan_per_t": "1600",
+        },
+    )
+    assert wanted.status_code == 201, wanted.json
+    station = db.session.scalar(sa.select(User).where(User.username == "demo-station"))
+    order = client.post(
+        "/api/v1/station/work-orders",
+        headers=bearer(station),
+        json={
+            "number": "wo-probe-1",
+            "stage": "receive",
+            "line": "L1",
+            "shift": "白班",
+            "work_date": day.isoformat(),
+            "assignees": [station.id],
+        },
+    )
+    assert order.status_code == 201, order.json
     db.session.expire_all()
 
 
