@@ -2,6 +2,7 @@
 
 EN = {
     "用户不存在": "No such user",
+    "对象不存在": "No such object",
     "组织编号应为正整数": "Organisation number must be a positive integer",
     "请输入用户名以确认删除": "Type the username to confirm the erasure",
     "已删除": "Erased",

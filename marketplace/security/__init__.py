@@ -109,7 +109,8 @@ def audit_object_denial(response: Response) -> Response:
     still shows who probed which object. 403s are recorded where they are raised.
     """
     actor = g.get("actor")
-    if response.status_code == 404 and actor is not None and request.view_args:
+    audited = g.get("denial_audited")
+    if response.status_code == 404 and actor is not None and request.view_args and not audited:
         audit.record_now(
             "access.not_found",
             user_id=actor.user_id,
@@ -124,7 +125,7 @@ def audit_object_denial(response: Response) -> Response:
 
 def install(app: Flask) -> None:
     """Register the hooks, the admin audit pages and the PII commands."""
-    from marketplace.security import admin_views, pii_cli
+    from marketplace.security import admin_views, objects, pii_cli
 
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
@@ -132,6 +133,7 @@ def install(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(rate_limit)
+    app.before_request(objects.guard_writes)
     app.after_request(audit_object_denial)
     app.after_request(security_headers)
     app.register_blueprint(admin_views.bp)

@@ -43,6 +43,16 @@ def test_every_nav_page_of_each_role_runs_under_the_csp(page, username) -> None:
         page.goto(href)
         page.page.wait_for_load_state("networkidle")
         assert page.page.url.endswith(href.split("?")[0]) or "/login" not in page.page.url
+    if username in ("demo-recycler", "demo-producer"):  # a lot page: map, gallery, bid form
+        page.goto("/market")
+        page.page.wait_for_load_state("networkidle")
+        lot = page.page.locator("a[href^='/lots/']").first.get_attribute("href")
+        page.goto(lot)
+        page.page.wait_for_load_state("networkidle")
+        passport = page.page.locator("a[href^='/lot/']")
+        if passport.count():
+            page.goto(passport.first.get_attribute("href"))  # the public passport page
+            page.page.wait_for_load_state("networkidle")
     if username == "demo-admin":
         page.goto("/admin/audit")
         page.page.wait_for_load_state("networkidle")
