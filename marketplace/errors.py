@@ -208,7 +208,10 @@ def handle_database_unavailable(err: sa_exc.SQLAlchemyError) -> Any:
     current_app.logger.warning(
         "database unavailable on %s %s: %s", request.method, request.path, type(err).__name__
     )
-    message = gettext(HTTP_MESSAGES[503])
+    try:
+        message = gettext(HTTP_MESSAGES[503])
+    except sa_exc.SQLAlchemyError:  # the user's language is looked up in the database, too
+        message = HTTP_MESSAGES[503]
     headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)}
     if wants_json():
         return _respond(503, "unavailable", message, headers=headers)
