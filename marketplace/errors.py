@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from core import audit
 from core.db import db
-from core.errors import DomainError, TooManyRequests, Unauthorized
+from core.errors import DomainError, Unauthorized
 from core.i18n import N_
 
 HTTP_CODES = {
@@ -151,7 +151,8 @@ def handle_domain_error(err: DomainError) -> Any:
         )
     if isinstance(err, Unauthorized) and not wants_json():
         return redirect(url_for("auth.login"))
-    headers = {"Retry-After": str(err.retry_after)} if isinstance(err, TooManyRequests) else None
+    retry_after = getattr(err, "retry_after", None)  # 429, and 503 from a refusing broker
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     message = translated(err)
     return _respond(err.status, err.code, message, err.fields, headers)
 
