@@ -210,4 +210,5 @@ _DISPATCH_SENSORS = {
 }
 EN.update({k: v for k, v in _DISPATCH_SENSORS.items() if k not in EN})
 from translations_en_ops import EN as _ops  # noqa: E402
+
 EN.update({k: v for k, v in _ops.items() if k not in EN})
