@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, db
 from core.enums import enum_column
-from core.errors import Invalid, NotFound
+from core.errors import Conflict, Invalid, NotFound
 from core.time import utcnow
 
 log = logging.getLogger(__name__)
@@ -123,11 +123,18 @@ def execute(job_id: int) -> None:
     row = db.session.get(Job, job_id)
     if row is None:
         raise NotFound("后台任务不存在")
-    if row.state is not JobState.QUEUED:
+    # Claimed with one conditional UPDATE: a job sent twice (a resend after a broker outage, a
+    # redelivery after a worker died) runs once, whichever worker gets there first.
+    claimed = db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.state == JobState.QUEUED)
+        .values(state=JobState.RUNNING, started_at=utcnow())
+    )
+    db.session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         log.warning("job %s is %s, not queued; not running it again", job_id, row.state)
         return
-    row.state, row.started_at = JobState.RUNNING, utcnow()
-    db.session.commit()
+    db.session.refresh(row)
     fn = _REGISTRY[row.name]
     try:
         result = fn(JobContext(job_id), **row.params)
@@ -143,3 +150,36 @@ def execute(job_id: int) -> None:
         row.progress = max(row.progress, row.total)
     row.finished_at = utcnow()
     db.session.commit()
+
+
+def retry(job_id: int) -> Job:
+    """Queue a failed job again with the same parameters; the caller commits and dispatches.
+
+    Only a failed job: a queued or running one is on its way, and running a succeeded job
+    twice is a new job, not a retry. The last error stays in the log, not on the row.
+    """
+    row = db.session.scalar(sa.select(Job).where(Job.id == job_id).with_for_update())
+    if row is None:
+        raise NotFound("后台任务不存在")
+    if row.state is not JobState.FAILED:
+        raise Conflict(
+            "只有失败的后台任务可以重试（当前状态：%(state)s）",
+            {"state": "only a failed job can be retried"},
+            state=str(row.state),
+        )
+    log.info("job %s (%s) retried after: %s", job_id, row.name, row.error)
+    row.state, row.error, row.result = JobState.QUEUED, None, None
+    row.progress, row.message = 0, ""
+    row.started_at = row.finished_at = None
+    return row
+
+
+def refuse(job_id: int, error: str) -> None:
+    """Mark a job that could not be handed to its worker as failed (in its own transaction),
+    so the caller's 503 and the row say the same thing and the job can be retried."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.update(Job)
+            .where(Job.id == job_id, Job.state == JobState.QUEUED)
+            .values(state=JobState.FAILED, error=error[:2000], finished_at=utcnow())
+        )

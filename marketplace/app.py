@@ -171,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from marketplace.dispatch.cli import dispatch_cli
     from marketplace.notify.cli import notify_cli
+    from marketplace.ops.cli import backup_cli
     from marketplace.orgs.cli import users_cli
     from marketplace.recommend.cli import recommend_cli
     from marketplace.seed.cli import seed_cli
@@ -186,6 +187,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(station_cli)
     app.cli.add_command(passport_cli)
     app.cli.add_command(recommend_cli)
+    app.cli.add_command(backup_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -6,17 +6,20 @@ request is rolled back; denials are written to the audit log in their own transa
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from marshmallow import ValidationError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from core import audit
 from core.db import db
-from core.errors import DomainError, TooManyRequests, Unauthorized
+from core.errors import DomainError, Unauthorized
 from core.i18n import N_
 
 HTTP_CODES = {
@@ -30,6 +33,7 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
+    503: "unavailable",
 }
 HTTP_MESSAGES = {
     400: N_("请求格式有误"),
@@ -42,7 +46,11 @@ HTTP_MESSAGES = {
     422: N_("请求参数有误"),
     429: N_("请求过于频繁，请稍后再试"),
     500: N_("服务器内部错误"),
+    503: N_("服务暂时不可用，请稍后重试"),
 }
+# How long a client should wait before retrying while the database is unreachable: about the
+# time a PostgreSQL restart or a fail-over takes.
+UNAVAILABLE_RETRY_AFTER_S = 5
 
 
 def wants_json() -> bool:
@@ -143,7 +151,8 @@ def handle_domain_error(err: DomainError) -> Any:
         )
     if isinstance(err, Unauthorized) and not wants_json():
         return redirect(url_for("auth.login"))
-    headers = {"Retry-After": str(err.retry_after)} if isinstance(err, TooManyRequests) else None
+    retry_after = getattr(err, "retry_after", None)  # 429, and 503 from a refusing broker
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     message = translated(err)
     return _respond(err.status, err.code, message, err.fields, headers)
 
@@ -172,8 +181,51 @@ def handle_csrf_error(err: CSRFError) -> Any:
     return _respond(400, "csrf", gettext("表单已过期或缺少 CSRF 令牌，请刷新页面后重试"))
 
 
+def is_disconnect(err: BaseException) -> bool:
+    """Whether `err` means the database is unreachable (down, restarting, connection lost),
+    not that the statement was wrong: those are worth a retry, the rest are bugs."""
+    if isinstance(err, sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True
+    if isinstance(err, sa_exc.DBAPIError):
+        if err.connection_invalidated:
+            return True
+        return isinstance(err, sa_exc.OperationalError | sa_exc.InterfaceError) and not isinstance(
+            err, sa_exc.IntegrityError
+        )
+    return False
+
+
+def handle_database_unavailable(err: sa_exc.SQLAlchemyError) -> Any:
+    """The database went away mid-request: roll back what can be rolled back, answer 503 with
+    Retry-After; the pool (pool_pre_ping) reconnects by itself once the server is back, so
+    the process recovers without a restart. Anything else from SQLAlchemy is a bug: 500."""
+    if not is_disconnect(err):
+        return handle_unexpected(err)
+    from flask import current_app
+
+    with contextlib.suppress(sa_exc.SQLAlchemyError):  # the connection is gone; pool drops it
+        db.session.rollback()
+    db.session.remove()
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, type(err).__name__
+    )
+    try:
+        message = gettext(HTTP_MESSAGES[503])
+    except sa_exc.SQLAlchemyError:  # the user's language is looked up in the database, too
+        message = HTTP_MESSAGES[503]
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)}
+    if wants_json():
+        return _respond(503, "unavailable", message, headers=headers)
+    # Not the site layout: it asks the database who is signed in, and the database is down.
+    page = (
+        f"<!doctype html><meta charset=utf-8><title>503</title><h1>503</h1><p>{escape(message)}</p>"
+    )
+    return page, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
+
+
 def handle_unexpected(err: Exception) -> Any:
-    db.session.rollback()
+    with contextlib.suppress(sa_exc.SQLAlchemyError):
+        db.session.rollback()
     from flask import current_app
 
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
@@ -186,4 +238,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(sa_exc.SQLAlchemyError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

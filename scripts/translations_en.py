@@ -224,3 +224,6 @@ EN.update({k: v for k, v in _govpages.items() if k not in EN})
 from translations_en_sec import EN as _sec  # noqa: E402
 
 EN.update({k: v for k, v in _sec.items() if k not in EN})
+from translations_en_ops import EN as _ops  # noqa: E402
+
+EN.update({k: v for k, v in _ops.items() if k not in EN})

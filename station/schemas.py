@@ -272,12 +272,18 @@ class LoadSchema(BaseSchema):
     work_order = _work_order()
 
 
+def _not_blank(value: str) -> None:
+    """The service strips these; whitespace alone would be stored as an empty name."""
+    if not value.strip():
+        raise ValidationError("不能为空")
+
+
 class WorkOrderSchema(BaseSchema):
     id = fields.Int(dump_only=True)
-    number = fields.Str(required=True, validate=validate.Length(min=1, max=40))
+    number = fields.Str(required=True, validate=[validate.Length(min=1, max=40), _not_blank])
     stage = fields.Enum(Stage, by_value=True, required=True)
-    line = fields.Str(required=True, validate=validate.Length(min=1, max=20))
-    shift = fields.Str(required=True, validate=validate.Length(min=1, max=10))
+    line = fields.Str(required=True, validate=[validate.Length(min=1, max=20), _not_blank])
+    shift = fields.Str(required=True, validate=[validate.Length(min=1, max=10), _not_blank])
     work_date = fields.Date(required=True)
     assignees = fields.List(fields.Int(validate=ID), load_default=list)
     closed_at = fields.AwareDateTime(dump_only=True, allow_none=True)

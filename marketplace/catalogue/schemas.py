@@ -12,7 +12,12 @@ class CategorySchema(BaseSchema):
     id = fields.Int(dump_only=True)
     code = fields.Str(
         required=True,
-        validate=validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,20})?$", error="如 PA 或 PA-OCC"),
+        # family, grade, and up to two further segments (EE-PCB-BARE, PL-ABS-REGRIND), as the
+        # catalogue has them; at most the column's 24 characters
+        validate=[
+            validate.Regexp(r"^[A-Z]{2}(-[A-Z0-9]{1,20}){0,3}$", error="如 PA 或 PA-OCC"),
+            validate.Length(max=24),
+        ],
     )
     parent_code = fields.Str(attribute="parent.code", allow_none=True, dump_only=True)
     name_zh = fields.Str(required=True, validate=validate.Length(min=1, max=80))

@@ -21,6 +21,7 @@ blp = Blueprint("jobs_api", __name__, url_prefix="/api/v1/jobs", description="�
 @access(kinds=[OrgKind.ADMIN])
 @blp.arguments(JobCreateSchema)
 @blp.response(202, JobSchema)
+@blp.alt_response(503, description="the broker is unavailable; Retry-After says when to try")
 def start_job(data: dict[str, Any]) -> Any:
     """Queue a maintenance job (platform admin); poll its URL for progress."""
     actor = require_actor()
@@ -40,4 +41,17 @@ def get_job(job_id: int) -> Any:
         raise NotFound("后台任务不存在")
     if row.organization_id is not None:
         auth.require_read_org(require_actor(), row.organization_id, target=f"job:{job_id}")
+    return row
+
+
+@blp.route("/<int:job_id>/retry", methods=["POST"])
+@access(kinds=[OrgKind.ADMIN])
+@blp.response(202, JobSchema)
+@blp.alt_response(409, description="the job has not failed")
+@blp.alt_response(503, description="the broker is unavailable; Retry-After says when to try")
+def retry_job(job_id: int) -> Any:
+    """Queue a failed job again with its parameters (platform admin); poll its URL."""
+    row = jobs.retry(job_id)
+    db.session.commit()
+    dispatch(row.id)
     return row

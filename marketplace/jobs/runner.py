@@ -14,6 +14,17 @@ from flask import Flask, current_app
 
 from core import jobs
 from core.db import db
+from core.errors import DomainError
+
+
+class BrokerUnavailable(DomainError):
+    """The job was not accepted: the broker is unreachable. Refused, not kept: the job row is
+    marked failed with the reason, and the client (or an admin, with retry) tries later."""
+
+    status = 503
+    code = "unavailable"
+    retry_after = 10
+
 
 TASK_NAME = "huanlian.run_job"
 SCHEDULE_TASK = "huanlian.run_scheduled"
@@ -69,6 +80,9 @@ def init_jobs(app: Flask) -> None:
         broker_connection_retry_on_startup=True,
         task_acks_late=True,
         worker_prefetch_multiplier=1,
+        # A request waits at most about a second for a broker that is down, then is refused.
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.3},
+        broker_connection_timeout=2,
     )
 
     @celery.task(name=TASK_NAME, shared=False)  # one app per create_app, not global
@@ -171,7 +185,12 @@ def dispatch(job_id: int) -> None:
     """Send a committed job to the broker, or run it in a thread of this process."""
     celery = current_app.extensions.get("celery")
     if celery is not None:
-        celery.send_task(TASK_NAME, args=[job_id])
+        try:
+            celery.send_task(TASK_NAME, args=[job_id])
+        except Exception as exc:  # kombu's OperationalError, socket errors: the broker is away
+            current_app.logger.warning("broker refused job %s: %s", job_id, exc)
+            jobs.refuse(job_id, f"broker unavailable: {type(exc).__name__}: {exc}")
+            raise BrokerUnavailable("任务队列暂时不可用，任务未受理，请稍后重试") from exc
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 

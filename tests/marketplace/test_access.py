@@ -55,6 +55,7 @@ EXPECTED: dict[str, object] = {
     "catalogue_api.update_category": {"admin"},
     "jobs_api.start_job": {"admin"},
     "jobs_api.get_job": SIGNED_IN,
+    "jobs_api.retry_job": {"admin"},
     "lots_api.search_lots": SIGNED_IN,
     "lots_api.get_lot": SIGNED_IN,
     "lots_api.list_versions": SIGNED_IN,

@@ -1,4 +1,7 @@
-"""Property-based fuzzing of every API operation from the OpenAPI document: no input is a 500.
+"""Property-based fuzzing of every API operation from the OpenAPI document: no input is a 500,
+every answer conforms to the schema the document gives for its status, and no status code is
+one the document does not list (schemathesis' `response_schema_conformance` and
+`status_code_conformance`). The document has no OpenAPI links, so there is no stateful phase.
 
 Schemathesis builds a Hypothesis strategy per operation from the spec (bodies, query strings,
 path parameters, valid and invalid) and the cases are sent through the real app as a signed-in
@@ -7,11 +10,14 @@ producer. Bounded (a few examples per operation) so it stays a test, not a soak.
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from core.enums import OrgKind, Role
 from tests.factories import bearer, make_org, make_user
 
 EXAMPLES_PER_OPERATION = 12
+CONFORMANCE = [response_schema_conformance, status_code_conformance]
 
 
 def test_no_operation_answers_500(app, catalogue) -> None:
@@ -52,6 +58,11 @@ def fuzz(app, kind: OrgKind, *, minimum: int, prefix: str = "", some_accepted: b
             sent.append(response.status_code)
             if response.status_code >= 500:
                 failures.append(f"{case.method} {case.formatted_path}: {response.status_code}")
+            try:
+                case.validate_response(response, checks=CONFORMANCE)
+            except (AssertionError, FailureGroup) as failure:
+                summary = " | ".join(str(failure).strip().splitlines()[2:9])[:400]
+                failures.append(f"{case.method} {case.formatted_path}: {summary}")
             response.close()
 
         send()
