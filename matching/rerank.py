@@ -45,3 +45,13 @@ def rerank(
         counts[grp[j]] += 1
         order[n] = top[j]
     return order
+
+
+def exposure_discount(shown: np.ndarray, penalty: float) -> np.ndarray:
+    """Multipliers `1 / (1 + penalty × shown)` for lots already shown `shown` times.
+
+    Used across buyers (`Recommender.recommend_lots_many`): dividing rather than subtracting
+    keeps the discount relative to each buyer's own scale of P(bid), so a lot a buyer likes
+    far more than the alternatives still wins after several showings.
+    """
+    return 1.0 / (1.0 + penalty * shown)
