@@ -205,7 +205,9 @@ def default_methods() -> dict[str, Callable[[], Recommender]]:
         "recommender": Recommender,
         "hgb": lambda: Recommender(model="hgb"),
         "logistic": lambda: Recommender(model="logistic"),
-        "hgb-plain": lambda: Recommender(model="hgb", ipw=False, calibrate=False, rerank=False),
+        "hgb-plain": lambda: Recommender(
+            model="hgb", ipw=False, calibrate=False, rerank=False, coverage_penalty=0.0
+        ),
     }
 
 
