@@ -164,13 +164,26 @@ def baseline_rankers(market: Market, seed: int) -> dict[str, Ranker]:
     return {"random": random_, "nearest": nearest, "popularity": popularity, "oracle": oracle}
 
 
-def evaluate_recommender(market: Market, rec: Recommender) -> SeedResult:
-    """Fit `rec` on the market's visible inputs and measure it on the test window."""
+def evaluate_recommender(market: Market, rec: Recommender, *, batch: bool = True) -> SeedResult:
+    """Fit `rec` on the market's visible inputs and measure it on the test window.
+
+    `batch` (the platform's daily digest) makes every buyer's list in one
+    `recommend_lots_many` call, so the model's `coverage_penalty` spreads exposure across
+    buyers; `batch=False` ranks each buyer alone with `recommend_lots`."""
+    buyers_by = {b.id: b for b in market.buyers}
+    test_lots = {lot.id: lot for lot in market.test_lots}
     t0 = time.perf_counter()
     rec.fit(market.lots, market.buyers, market.exposures)
     fit_s = time.perf_counter() - t0
     table = rec.index_lots(market.test_lots)
-    metrics = _eval_ranker(market, lambda b: [r.id for r in rec.recommend_lots(by_id[b], table)])
+    if batch:
+        lists = rec.recommend_lots_many(market.buyers, table, K)
+        ranked = {b.id: [r.id for r in rl] for b, rl in zip(market.buyers, lists, strict=True)}
+        metrics = _eval_ranker(market, ranked.__getitem__)
+    else:
+        metrics = _eval_ranker(
+            market, lambda b: [r.id for r in rec.recommend_lots(buyers_by[b], table)]
+        )
     # the other direction: buyers recommended for every 5th test lot must be feasible too
     bad = total = 0
     buyers = rec.index_buyers(market.buyers)
@@ -179,15 +192,11 @@ def evaluate_recommender(market: Market, rec: Recommender) -> SeedResult:
         total += len(recs)
         bad += sum(not is_feasible(buyers.buyers[buyers.pos[r.id]], lot) for r in recs)
     metrics["infeasible@10"] = max(metrics["infeasible@10"], bad / max(total, 1))
-    pairs = [(by_id[b], lots_by_id[lid]) for b, lid, _, _ in market.test_bids]
+    pairs = [(buyers_by[b], test_lots[lid]) for b, lid, _, _ in market.test_bids]
     y = np.array([d for *_, d in market.test_bids], dtype=float)
     p = rec.predict_bid_proba(pairs)
     metrics["ece"], metrics["brier"] = calibration(p, y)
     return SeedResult(metrics, fit_s)
-
-
-by_id: dict = {}
-lots_by_id: dict = {}
 
 
 def default_methods() -> dict[str, Callable[[], Recommender]]:
@@ -196,7 +205,9 @@ def default_methods() -> dict[str, Callable[[], Recommender]]:
         "recommender": Recommender,
         "hgb": lambda: Recommender(model="hgb"),
         "logistic": lambda: Recommender(model="logistic"),
-        "hgb-plain": lambda: Recommender(model="hgb", ipw=False, calibrate=False, rerank=False),
+        "hgb-plain": lambda: Recommender(
+            model="hgb", ipw=False, calibrate=False, rerank=False, coverage_penalty=0.0
+        ),
     }
 
 
@@ -205,21 +216,23 @@ def evaluate(
     *,
     methods: dict[str, Callable[[], Recommender]] | None = None,
     baselines: bool = True,
+    batch: bool = True,
     **market_kwargs: object,
 ) -> Report:
-    """Generate one market per seed, evaluate every method on it, and collect the results."""
+    """Generate one market per seed, evaluate every method on it, and collect the results.
+
+    `batch`: the learned methods make all buyers' lists at once (`recommend_lots_many`, as
+    the daily digest does) rather than one buyer at a time."""
     if len(seeds) < 1:
         raise ValueError("at least one seed")
     methods = default_methods() if methods is None else methods
     report = Report(list(seeds))
     for seed in seeds:
         market = make_market(seed, **market_kwargs)  # type: ignore[arg-type]
-        by_id.clear()
-        by_id.update({b.id: b for b in market.buyers})
-        lots_by_id.clear()
-        lots_by_id.update({lot.id: lot for lot in market.test_lots})
         for name, make in methods.items():
-            report.results.setdefault(name, []).append(evaluate_recommender(market, make()))
+            report.results.setdefault(name, []).append(
+                evaluate_recommender(market, make(), batch=batch)
+            )
         if baselines:
             for name, rank in baseline_rankers(market, seed).items():
                 report.results.setdefault(name, []).append(SeedResult(_eval_ranker(market, rank)))
