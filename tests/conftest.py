@@ -127,11 +127,16 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         yield app
         db.session.remove()
         with db.engine.begin() as conn:
-            wipe_passport(conn)  # the append-only tables refuse DELETE without the switch
-            wipe_audit(conn)
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+            empty_database(conn)
         db.engine.dispose()
+
+
+def empty_database(conn: sa.Connection) -> None:
+    """Delete every row; the append-only tables refuse DELETE without their switch."""
+    wipe_passport(conn)
+    wipe_audit(conn)
+    for table in reversed(db.metadata.sorted_tables):
+        conn.execute(table.delete())
 
 
 @pytest.fixture

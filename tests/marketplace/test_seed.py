@@ -11,6 +11,7 @@ from marketplace.fleet.models import Depot, Vehicle
 from marketplace.profiles.models import RecyclerProfile, WasteStream
 from marketplace.seed.services import DEMO_USERS, seed_demo
 from station.models import Scale
+from tests.conftest import empty_database
 
 DONGGUAN = {"lat": (22.6, 23.2), "lon": (113.5, 114.3)}
 
@@ -103,8 +104,7 @@ def test_seed_is_deterministic_and_idempotent(app, demo) -> None:
     assert snapshot() == first
     db.session.remove()
     with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        empty_database(conn)
     seed_demo()
     db.session.commit()
     assert snapshot() == first

@@ -11,6 +11,7 @@ from marketplace.seed.services import seed_demo
 from marketplace.seed.tenders import seed_tenders
 from marketplace.tenders.lifecycle import ServiceStatus
 from marketplace.tenders.models import ServiceAward, ServiceQuote, ServiceRating, ServiceRequest
+from tests.conftest import empty_database
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
 
@@ -54,8 +55,7 @@ def test_demo_tenders_are_deterministic(app, demo) -> None:
     first = snapshot()
     db.session.remove()
     with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            conn.execute(table.delete())
+        empty_database(conn)
     seed_demo()
     seed_tenders(now=NOW)
     db.session.commit()
