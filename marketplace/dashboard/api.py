@@ -240,7 +240,7 @@ def _records(key: str) -> tuple[str, list[Column], list[dict[str, Any]], int, in
     else:
         everything = drill.rows(recs, fig.records, scope)
         total = len(everything)
-        items = everything[(page - 1) * per_page : page * per_page]
+        items = [drill.as_row(x) for x in everything[(page - 1) * per_page : page * per_page]]
     return kind, drill.COLUMNS[kind], items, page, per_page, total
 
 
