@@ -1,0 +1,162 @@
+"""Several periods from one read: the current and previous period of `/indicators`, the months or
+weeks of a trend.
+
+Reading each period on its own re-ran every query per period (a 12-month trend twelve times).
+Here each source is read once over the span the periods cover and the rows are handed to each
+period by the same predicates the per-period queries use, so every period gets exactly the
+records `sources.load` would give it; the weighings, which arrive grouped, are grouped by period
+in the one query (a CASE over the periods' bounds, which both SQLite and PostgreSQL run).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from core.catalogue import Category
+from core.db import db
+from marketplace.dashboard import factors
+from marketplace.dashboard.records import (
+    LotRec,
+    OrgReport,
+    Period,
+    Records,
+    TradeRec,
+    TripRec,
+    WeighingGroup,
+)
+from marketplace.dashboard.sources import (
+    ALL,
+    Scope,
+    _org_filter,
+    active_orgs,
+    family_expr,
+    load_lots,
+    load_orgs,
+    load_reports,
+    load_trades,
+    utc_bounds,
+)
+from marketplace.dashboard.trips import load_trips
+from station.models.flow import Deduction, Weighing
+
+
+def cover(periods: list[Period]) -> Period:
+    """The smallest period holding all of them."""
+    return Period(min(p.start for p in periods), max(p.end for p in periods))
+
+
+def _lot_in(lot: LotRec, lo: datetime, hi: datetime) -> bool:
+    """`load_lots`' WHERE: listed or sale closed in [lo, hi] (BETWEEN, both ends in)."""
+    return any(at is not None and lo <= at <= hi for at in (lot.listed_at, lot.sale_closed_at))
+
+
+def _trade_in(t: TradeRec, lo: datetime, hi: datetime) -> bool:
+    """`load_trades`' WHERE: created before hi and created, delivered, settled or closed from lo."""
+    if t.created_at >= hi:
+        return False
+    stamps = (t.created_at, t.delivered_at, t.settled_at, t.closed_at)
+    return any(at is not None and at >= lo for at in stamps)
+
+
+def _trip_in(t: TripRec, p: Period) -> bool:
+    return p.start <= t.day <= p.end
+
+
+def _report_in(r: OrgReport, p: Period) -> bool:
+    return p.start.replace(day=1) <= r.month <= p.end
+
+
+def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -> list[Records]:
+    """One `Records` per period (in order), each source read once over their cover."""
+    span = cover(periods)
+    lots = load_lots(span, scope) if "lots" in want else []
+    trades = load_trades(span, scope, "passports" in want) if "trades" in want else []
+    trips = load_trips(span, scope) if "trips" in want else []
+    reports = load_reports(span, scope) if "reports" in want else []
+    weighings = load_weighings_by_period(periods, scope) if "weighings" in want else {}
+    table = factors.current()
+    out = []
+    for i, p in enumerate(periods):
+        lo, hi = utc_bounds(p)
+        orgs = load_orgs(scope, active_orgs(p, scope)) if "orgs" in want else []
+        out.append(
+            Records(
+                p,
+                [x for x in lots if _lot_in(x, lo, hi)],
+                [x for x in trades if _trade_in(x, lo, hi)],
+                weighings.get(i, []),
+                [x for x in trips if _trip_in(x, p)],
+                [x for x in reports if _report_in(x, p)],
+                orgs,
+                table,
+            )
+        )
+    return out
+
+
+def _bucket(col: Any, bounds: list[tuple[datetime, datetime]]) -> Any:
+    return sa.case(*((sa.and_(col >= lo, col < hi), i) for i, (lo, hi) in enumerate(bounds)))
+
+
+def load_weighings_by_period(periods: list[Period], scope: Scope) -> dict[int, list[WeighingGroup]]:
+    """`sources.load_weighings` for every period in one grouped query: period index → groups.
+    A re-weighed reading is left out of a period when its replacement falls in the same one."""
+    bounds = [utc_bounds(p) for p in periods]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    parent, fam, _ = family_expr()
+    famc = sa.func.coalesce(fam, "")
+    bucket = _bucket(Weighing.created_at, bounds)
+    keys = (Weighing.station_id, Weighing.stage, Weighing.result, famc)
+    again = aliased(Weighing)
+    replaced = (
+        sa.select(again.id)
+        .where(
+            again.replaces_id == Weighing.id,
+            again.created_at >= lo,
+            again.created_at < hi,
+            _bucket(again.created_at, bounds) == bucket,
+        )
+        .exists()
+    )
+    ded = (
+        sa.select(Deduction.weighing_id, sa.func.sum(Deduction.grams).label("g"))
+        .group_by(Deduction.weighing_id)
+        .subquery()
+    )
+    where = [
+        Weighing.created_at >= lo,
+        Weighing.created_at < hi,
+        Weighing.total.is_(False),
+        ~replaced,
+        _org_filter([Weighing.station_id, Weighing.factory_id], scope),
+    ]
+    if scope.family:
+        where.append(fam == scope.family)
+    b = bucket.label("b")
+    q = (
+        sa.select(
+            b,
+            *keys,
+            sa.func.count(),
+            sa.func.sum(Weighing.net_g),
+            sa.func.sum(sa.func.coalesce(ded.c.g, 0)),
+        )
+        .select_from(Weighing)
+        .outerjoin(Category, Category.id == Weighing.category_id)
+        .outerjoin(parent, parent.id == Category.parent_id)
+        .outerjoin(ded, ded.c.weighing_id == Weighing.id)
+        .where(*where)
+        .group_by(bucket, *keys)
+    )
+    out: dict[int, list[WeighingGroup]] = {}
+    for i, s, stage, res, f, n, g, d in db.session.execute(q):
+        if i is None:  # between two periods that do not touch (never for adjacent ones)
+            continue
+        out.setdefault(int(i), []).append(
+            WeighingGroup(s, str(stage), res, f, int(n), int(g or 0), int(d or 0))
+        )
+    return out
