@@ -16,7 +16,11 @@ and XLSX, each indicator's `/records` (first page) and `/trend` by month; `--run
 the 300 ms goal.
 
     .venv/bin/python benchmarks/dashboard.py [--orgs 1000] [--trades 100000]
-        [--weighings 1000000] [--days 30] [--runs 5] [--keep]
+        [--weighings 1000000] [--days 30] [--runs 5] [--keep] [--only TEXT]
+
+To try a change without seeding again: seed once with `--keep --only NONE` (prints the kept
+database's name), then `--db NAME [--only /trend]` migrates that database to head and measures
+it again.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ in the one query (a CASE over the periods' bounds, which both SQLite and Postgre
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +63,39 @@ def _trade_in(t: TradeRec, lo: datetime, hi: datetime) -> bool:
     return any(at is not None and at >= lo for at in stamps)
 
 
+Bounds = list[tuple[datetime, datetime]]
+
+
+def _trade_range(t: TradeRec, los: list[datetime], his: list[datetime]) -> range:
+    """Candidate periods (sorted positions): hi > created and lo <= the latest stamp."""
+    stamps = [at for at in (t.created_at, t.delivered_at, t.settled_at, t.closed_at) if at]
+    return range(bisect_right(his, t.created_at), bisect_right(los, max(stamps)))
+
+
+def _lot_range(x: LotRec, los: list[datetime], his: list[datetime]) -> range:
+    """Candidate periods: lo <= a stamp <= hi, for the earliest and latest stamp."""
+    stamps = [at for at in (x.listed_at, x.sale_closed_at) if at is not None]
+    if not stamps:
+        return range(0)
+    return range(bisect_left(his, min(stamps)), bisect_right(los, max(stamps)))
+
+
+def _deal(rows: list[Any], bounds: Bounds, candidates: Any, keep: Any) -> list[list[Any]]:
+    """Hand each row to every period whose predicate `keep` holds, testing only the periods
+    `candidates` finds by bisection (periods sorted by start, none overlapping): a 12-month
+    trend tests each row about once instead of twelve times."""
+    order = sorted(range(len(bounds)), key=lambda i: bounds[i][0])
+    los = [bounds[i][0] for i in order]
+    his = [bounds[i][1] for i in order]
+    out: list[list[Any]] = [[] for _ in bounds]
+    for row in rows:
+        for k in candidates(row, los, his):
+            i = order[k]
+            if keep(row, *bounds[i]):
+                out[i].append(row)
+    return out
+
+
 def _trip_in(t: TripRec, p: Period) -> bool:
     return p.start <= t.day <= p.end
 
@@ -79,15 +113,17 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     reports = load_reports(span, scope) if "reports" in want else []
     weighings = load_weighings_by_period(periods, scope) if "weighings" in want else {}
     table = factors.current()
+    bounds = [utc_bounds(p) for p in periods]
+    lots_of = _deal(lots, bounds, _lot_range, _lot_in)
+    trades_of = _deal(trades, bounds, _trade_range, _trade_in)
     out = []
     for i, p in enumerate(periods):
-        lo, hi = utc_bounds(p)
         orgs = load_orgs(scope, active_orgs(p, scope)) if "orgs" in want else []
         out.append(
             Records(
                 p,
-                [x for x in lots if _lot_in(x, lo, hi)],
-                [x for x in trades if _trade_in(x, lo, hi)],
+                lots_of[i],
+                trades_of[i],
                 weighings.get(i, []),
                 [x for x in trips if _trip_in(x, p)],
                 [x for x in reports if _report_in(x, p)],

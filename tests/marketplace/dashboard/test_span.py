@@ -71,3 +71,39 @@ def test_many_periods_equal_one_by_one(app, reweighed_later, kind, ident) -> Non
     if kind == "cluster":
         assert sum(w.count for w in march.weighings) == 4  # 6 readings, 2 replaced in March
         assert sum(sum(w.count for w in r.weighings) for r in span.load_many(weeks, scope)) == 5
+
+
+def test_dealing_rows_to_periods_equals_testing_every_period() -> None:
+    """The bisection only skips periods the predicates would refuse, boundary stamps included
+    (pure: random trades and lots over adjacent weeks, and over a month and the one before)."""
+    import random
+    from datetime import timedelta
+
+    from marketplace.dashboard.records import LotRec, TradeRec
+
+    rng = random.Random(11)
+    weeks = buckets(Period(date(2026, 1, 1), date(2026, 3, 31)), "week")
+    edges = [b for p in weeks for b in span.utc_bounds(p)]
+
+    def stamp():
+        if rng.random() < 0.3:
+            return rng.choice(edges)  # exactly on a period's bound
+        return datetime(2025, 12, 20, tzinfo=UTC) + timedelta(minutes=rng.randrange(150_000))
+
+    def maybe():
+        return stamp() if rng.random() < 0.6 else None
+
+    trades = [
+        TradeRec(i, i, 1, 2, "PA", 1, 1, stamp(), delivered_at=maybe(), closed_at=maybe())
+        for i in range(400)
+    ]
+    lots = [LotRec(i, 1, "PA", 1, listed_at=maybe(), sale_closed_at=maybe()) for i in range(400)]
+    for periods in (weeks, [MARCH, sources.previous(MARCH)]):
+        bounds = [span.utc_bounds(p) for p in periods]
+        for rows, rng_of, keep in (
+            (trades, span._trade_range, span._trade_in),
+            (lots, span._lot_range, span._lot_in),
+        ):
+            dealt = span._deal(rows, bounds, rng_of, keep)
+            for i, (lo, hi) in enumerate(bounds):
+                assert dealt[i] == [r for r in rows if keep(r, lo, hi)]
