@@ -61,6 +61,7 @@ class OrgMonthReport(db.Model):
 PERIOD_INDEXES = (
     sa.Index("ix_station_weighings_created_at", Weighing.created_at),
     sa.Index("ix_station_weighings_replaces_id", Weighing.replaces_id),
+    sa.Index("ix_station_weighings_factory_time", Weighing.factory_id, Weighing.created_at),
     sa.Index("ix_trades_created_at", Trade.created_at),
     sa.Index("ix_trades_delivered_at", Trade.delivered_at),
     sa.Index("ix_trades_settled_at", Trade.settled_at),

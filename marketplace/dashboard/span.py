@@ -22,6 +22,7 @@ from core.db import db
 from marketplace.dashboard import factors
 from marketplace.dashboard.records import (
     LotRec,
+    OrgRec,
     OrgReport,
     Period,
     Records,
@@ -33,7 +34,6 @@ from marketplace.dashboard.sources import (
     ALL,
     Scope,
     _org_filter,
-    active_orgs,
     family_expr,
     load_lots,
     load_orgs,
@@ -42,6 +42,9 @@ from marketplace.dashboard.sources import (
     utc_bounds,
 )
 from marketplace.dashboard.trips import load_trips
+from marketplace.dispatch.models import RoutePlan
+from marketplace.lots.models import Lot
+from marketplace.trading.models import Trade
 from station.models.flow import Deduction, Weighing
 
 
@@ -116,9 +119,11 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     bounds = [utc_bounds(p) for p in periods]
     lots_of = _deal(lots, bounds, _lot_range, _lot_in)
     trades_of = _deal(trades, bounds, _trade_range, _trade_in)
+    members = load_orgs(scope, set()) if "orgs" in want else []
+    active = active_by_period(periods) if members else [set() for _ in periods]
     out = []
     for i, p in enumerate(periods):
-        orgs = load_orgs(scope, active_orgs(p, scope)) if "orgs" in want else []
+        orgs = [OrgRec(o.id, o.kind, o.id in active[i]) for o in members]
         out.append(
             Records(
                 p,
@@ -131,6 +136,35 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
                 table,
             )
         )
+    return out
+
+
+def active_by_period(periods: list[Period]) -> list[set[int]]:
+    """`sources.active_orgs` of every period in one UNION query (each row tagged with its
+    period), instead of one seven-part UNION per period."""
+    bounds = [utc_bounds(p) for p in periods]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    day = sa.case(*((RoutePlan.day.between(p.start, p.end), i) for i, p in enumerate(periods)))
+
+    def part(col: Any, at: Any, *where: Any) -> Any:
+        return sa.select(col, _bucket(at, bounds)).where(at >= lo, at < hi, *where)
+
+    parts = [
+        part(Lot.organization_id, Lot.listed_at),
+        part(Trade.seller_id, Trade.created_at),
+        part(Trade.buyer_id, Trade.created_at),
+        part(Trade.buyer_id, Trade.delivered_at),
+        part(Weighing.station_id, Weighing.created_at),
+        part(Weighing.factory_id, Weighing.created_at, Weighing.factory_id.is_not(None)),
+        sa.select(RoutePlan.organization_id, day).where(
+            RoutePlan.state == "published",
+            RoutePlan.day.between(min(p.start for p in periods), max(p.end for p in periods)),
+        ),
+    ]
+    out: list[set[int]] = [set() for _ in periods]
+    for org, i in db.session.execute(sa.union(*parts)):
+        if org is not None and i is not None:
+            out[int(i)].add(int(org))
     return out
 
 

@@ -18,6 +18,7 @@ depends_on = None
 INDEXES = (
     ("ix_station_weighings_created_at", "station_weighings", "created_at"),
     ("ix_station_weighings_replaces_id", "station_weighings", "replaces_id"),
+    ("ix_station_weighings_factory_time", "station_weighings", "factory_id", "created_at"),
     ("ix_trades_created_at", "trades", "created_at"),
     ("ix_trades_delivered_at", "trades", "delivered_at"),
     ("ix_trades_settled_at", "trades", "settled_at"),
@@ -30,12 +31,12 @@ INDEXES = (
 
 
 def upgrade():
-    for name, table, column in INDEXES:
+    for name, table, *columns in INDEXES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_index(name, [column], unique=False)
+            batch_op.create_index(name, columns, unique=False)
 
 
 def downgrade():
-    for name, table, _ in reversed(INDEXES):
+    for name, table, *_ in reversed(INDEXES):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(name)
