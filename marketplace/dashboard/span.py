@@ -32,6 +32,7 @@ from marketplace.dashboard.records import (
 )
 from marketplace.dashboard.sources import (
     ALL,
+    TZ,
     Scope,
     _org_filter,
     family_expr,
@@ -116,7 +117,9 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     reports = load_reports(span, scope) if "reports" in want else []
     weighings = load_weighings_by_period(periods, scope) if "weighings" in want else {}
     table = factors.current()
-    bounds = [utc_bounds(p) for p in periods]
+    # the records' times are Asia/Shanghai: bounds in the same zone compare without a UTC
+    # offset look-up per comparison (a year's trades make millions of them)
+    bounds = [(lo.astimezone(TZ), hi.astimezone(TZ)) for lo, hi in map(utc_bounds, periods)]
     lots_of = _deal(lots, bounds, _lot_range, _lot_in)
     trades_of = _deal(trades, bounds, _trade_range, _trade_in)
     members = load_orgs(scope, set()) if "orgs" in want else []
