@@ -22,7 +22,7 @@ from core.errors import DomainError, Forbidden, NotFound
 from core.i18n import N_
 from core.time import to_local, utcnow
 from marketplace.access import access, require_actor
-from marketplace.dashboard import drill, indicators, schemas, sources
+from marketplace.dashboard import drill, indicators, schemas, sources, span
 from marketplace.dashboard.indicators import KEYS, LABELS, Figure
 from marketplace.dashboard.records import Period
 from station.reports import Column, to_csv, to_xlsx
@@ -135,8 +135,9 @@ def _query(period: Period, scope: sources.Scope) -> dict[str, str]:
 def dashboard(actor: Actor) -> dict[str, Any]:
     period, scope = period_arg(), scope_arg(actor)
     prev = sources.previous(period)
-    now = indicators.compute(sources.load(period, scope))
-    before = {f.key: f for f in indicators.compute(sources.load(prev, scope))}
+    recs_now, recs_prev = span.load_many([period, prev], scope)
+    now = indicators.compute(recs_now)
+    before = {f.key: f for f in indicators.compute(recs_prev)}
     query = _query(period, scope)
     return {
         "period": {"from": period.start, "to": period.end},
@@ -240,7 +241,7 @@ def _records(key: str) -> tuple[str, list[Column], list[dict[str, Any]], int, in
     else:
         everything = drill.rows(recs, fig.records, scope)
         total = len(everything)
-        items = everything[(page - 1) * per_page : page * per_page]
+        items = [drill.as_row(x) for x in everything[(page - 1) * per_page : page * per_page]]
     return kind, drill.COLUMNS[kind], items, page, per_page, total
 
 
@@ -324,8 +325,9 @@ def trend() -> Any:
     period, scope = period_arg(), scope_arg(actor)
     formula, points, want = indicators.FORMULAS[key], [], sources.needs([key])
     unit = ""
-    for b in buckets(period, bucket):
-        fig = formula(sources.load(b, scope, want))
+    parts = buckets(period, bucket)
+    for b, recs in zip(parts, span.load_many(parts, scope, want), strict=True):
+        fig = formula(recs)
         unit = fig.unit
         points.append(
             {"from": b.start, "to": b.end, "value": fig.value, "no_data": _t(fig.no_data)}

@@ -94,8 +94,14 @@ def _trades(r: Records, f: dict[str, Any]) -> list[Any]:
     return list(r.trades)
 
 
-def rows(r: Records, drill: Drill, scope: sources.Scope) -> list[dict[str, Any]]:
-    """Every row behind a figure (weighings: use `weighing_rows`, which pages in SQL)."""
+def as_row(record: Any) -> dict[str, Any]:
+    """A record as a flat dict (shallow: cheaper than `dataclasses.asdict` on a page)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def rows(r: Records, drill: Drill, scope: sources.Scope) -> list[Any]:
+    """Every record behind a figure, unconverted (page, then `as_row`); weighings: use
+    `weighing_rows`, which pages in SQL."""
     f = drill.filters
     if drill.kind == "trades":
         items: list[Any] = _trades(r, f)
@@ -108,8 +114,8 @@ def rows(r: Records, drill: Drill, scope: sources.Scope) -> list[dict[str, Any]]
     elif drill.kind == "orgs":
         items = [o for o in r.orgs if not f.get("active") or o.active]
     else:
-        return weighing_rows(r, drill, scope, 1, 10_000)[0]
-    return [dataclasses.asdict(x) for x in items]
+        raise ValueError("weighings page in SQL: use weighing_rows")
+    return items
 
 
 def weighing_rows(

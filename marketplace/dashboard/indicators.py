@@ -129,6 +129,8 @@ def generation_intensity(r: Records) -> Figure:
     if not reports:
         return missing(key, "t/万元", NO_REPORTS, "reports")
     gen, basis = generated_g(r)
+    if gen == 0:  # nothing recorded is not "no waste": the figure waits for records
+        return missing(key, "t/万元", NOTHING, "reports")
     va = Decimal(sum(x.value_added_fen or 0 for x in reports)) / WAN_YUAN_FEN
     return Figure(
         key,

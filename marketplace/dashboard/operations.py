@@ -168,6 +168,8 @@ def station_utilisation(r: Records) -> Figure:
     if cap == 0:
         return missing(key, PCT, NO_CAPACITY, "reports")
     got = sum(w.net_g for w in r.weighings if w.stage == "receive")
+    if not any(w.stage == "receive" for w in r.weighings):
+        return missing(key, PCT, NO_WEIGHINGS, "weighings")
     return Figure(
         key,
         ratio_pct(Decimal(got), cap),

@@ -23,7 +23,7 @@ from core.db import db
 from core.enums import OrgKind
 from core.errors import NotFound
 from core.models import Organization
-from marketplace.dashboard import factors
+from marketplace.dashboard import factors, sql
 from marketplace.dashboard.models import OrgMonthReport
 from marketplace.dashboard.records import (
     LotRec,
@@ -114,7 +114,8 @@ def family_expr() -> tuple[Any, Any, Any]:
 def _org_filter(cols: list[Any], scope: Scope) -> Any:
     if scope.orgs is None:
         return sa.true()
-    return sa.or_(*(c.in_(scope.orgs) for c in cols))
+    orgs = sorted(scope.orgs)
+    return sa.or_(*(sql.one_of(c, orgs, sa.Integer) for c in cols))
 
 
 def load_lots(period: Period, scope: Scope) -> list[LotRec]:
@@ -232,10 +233,6 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
     return out
 
 
-def _chunks(ids: list[int], n: int = 900) -> list[list[int]]:
-    return [ids[i : i + n] for i in range(0, len(ids), n)]
-
-
 def _pickups(trade_ids: Any) -> dict[int, tuple[datetime | None, datetime | None]]:
     """trade id → (driver-confirmed pickup time, end of its pickup window), in one query."""
     q = (
@@ -265,11 +262,12 @@ def passport_id(lot_id: int) -> str:
 def _passports(lot_ids: list[int]) -> dict[int, bool]:
     """lot id → its chain has listing, pickup, delivery and end use; absent: no chain at all."""
     steps: dict[str, set[str]] = defaultdict(set)
-    for part in _chunks(lot_ids):
+    for part in sql.parts(lot_ids):
+        names = [passport_id(i) for i in part]
         q = (
             sa.select(PassportChainEntry.lot, PassportEvent.biz_step)
             .join(PassportEvent, PassportEvent.id == PassportChainEntry.event_pk)
-            .where(PassportChainEntry.lot.in_([passport_id(i) for i in part]))
+            .where(sql.one_of(PassportChainEntry.lot, names, sa.String))
         )
         for lot, step in db.session.execute(q):
             steps[lot].add((step or "").rsplit("-", 1)[-1].rsplit("/", 1)[-1])

@@ -12,14 +12,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from core.db import db
+from marketplace.dashboard import sql
 from marketplace.dashboard.records import Period, TripRec
 from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-def _chunks(ids: list[int], n: int = 900) -> list[list[int]]:
-    return [ids[i : i + n] for i in range(0, len(ids), n)]
 
 
 def load_trips(period: Period, scope: Any) -> list[TripRec]:
@@ -86,7 +83,7 @@ def load_trips(period: Period, scope: Any) -> list[TripRec]:
 def _on_time(plan_ids: list[int]) -> dict[int, int]:
     """plan id → confirmed pickups inside their window (only plans with confirmations)."""
     out: dict[int, int] = defaultdict(int)
-    for part in _chunks(plan_ids):
+    for part in sql.parts(plan_ids):
         q = (
             sa.select(
                 RouteStop.plan_id,
@@ -96,7 +93,7 @@ def _on_time(plan_ids: list[int]) -> dict[int, int]:
             )
             .join(PickupRequest, PickupRequest.id == RouteStop.request_id)
             .where(
-                RouteStop.plan_id.in_(part),
+                sql.one_of(RouteStop.plan_id, part, sa.Integer),
                 RouteStop.kind == "pickup",
                 RouteStop.confirmed_at.is_not(None),
             )

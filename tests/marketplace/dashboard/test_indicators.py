@@ -310,3 +310,9 @@ def test_change_pct() -> None:
     assert ind.change_pct(D(90), D(-100)) == D("190.0")
     assert ind.change_pct(D(1), D(0)) is None
     assert ind.change_pct(None, D(1)) is None
+
+
+def test_reported_denominators_without_records_are_no_data_not_zero() -> None:
+    only_reports = Records(MARCH, reports=REPORTS)
+    assert ind.generation_intensity(only_reports).no_data == fg.NOTHING
+    assert ind.FORMULAS["station_utilisation"](only_reports).no_data == fg.NO_WEIGHINGS
