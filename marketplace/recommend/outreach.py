@@ -92,20 +92,20 @@ def send_digests(now: datetime) -> int:
         .where(Organization.kind == OrgKind.RECYCLER)
         .order_by(Organization.id)
     )
-    for org in list(orgs):
-        if org.id in recent or adapter.profile_of(org.id) is None:
-            continue
-        actor = Actor(user_id=None, org_id=org.id, org_kind=org.kind, role=None)  # type: ignore[arg-type]
-        try:
-            result = services.recommend_lots(actor, DIGEST_K, now=now, surface="digest")
-        except adapter.NoLicence:
-            continue
+    actors = [
+        Actor(user_id=None, org_id=org.id, org_kind=org.kind, role=None)  # type: ignore[arg-type]
+        for org in orgs
+        if org.id not in recent and adapter.profile_of(org.id) is not None
+    ]
+    # all lists at once: the batch ranking spreads the day's lots across recyclers
+    lists = services.recommend_lots_many(actors, DIGEST_K, now=now, surface="digest")
+    for org_id, result in lists.items():
         if not result.items:
             continue
         titles = "；".join(f"#{i.row.id} {i.row.title}" for i in result.items)
         publish(
             "recommend.digest",
-            [org.id],
+            [org_id],
             message=N_("今日为您推荐 %(n)s 个批次：%(titles)s"),
             params={"n": len(result.items), "titles": titles[:250]},
             link="/recommendations",

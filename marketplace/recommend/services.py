@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -201,9 +202,7 @@ def recommend_lots(
     if table is not None and len(excluded) < len(table):
         if loaded.model is not None:
             wanted = min(k + len(excluded), len(table))
-            for rec in loaded.model.recommend_lots(buyer, table, wanted):
-                if rec.id not in excluded and len(items) < k:
-                    items.append(Item(int(rec.id), rec.score, _reasons(rec.reasons)))
+            items = _model_items(loaded.model.recommend_lots(buyer, table, wanted), excluded, k)
         else:
             idx, dist = matching.feasible_lots(buyer, table)
             for o in np.argsort(dist, kind="stable"):
@@ -215,13 +214,55 @@ def recommend_lots(
                 items.append(Item(int(lot_id), None, reasons, km))
                 if len(items) == k:
                     break
-    rows = adapter.lot_rows([i.id for i in items])
-    for item in items:
-        item.row = rows[item.id]
-    result = _result(items, loaded)
+    result = _shown_lots(items, loaded)
     if record:
         _record(result, surface, now, buyer_org=actor.org_id, shown_to=actor.org_id)
     return result
+
+
+def recommend_lots_many(
+    actors: Sequence[Actor], k: int, *, now: datetime, surface: str = "digest"
+) -> dict[int, Result]:
+    """Lists for many recyclers at once (the daily digest), by organisation id; recorded.
+
+    One recycler's list cannot see the others', so every digest would carry the same few strong
+    lots; the model's batch ranking (``matching``'s coverage-aware re-rank) lets a lot already in
+    many lists yield to a nearly as good one nobody was sent. Recyclers without a licence scope
+    are left out; without a model each gets the fallback list.
+    """
+    kept, buyers = [], []
+    for actor in actors:
+        try:
+            buyers.append(adapter.buyer(actor.org_id, now))
+        except adapter.NoLicence:
+            continue
+        kept.append(actor)
+    table, loaded = open_table(), load_active()
+    if loaded.model is None or table is None:
+        return {a.org_id: recommend_lots(a, k, now=now, surface=surface) for a in kept}
+    excluded = {a.org_id: adapter.excluded_for(a.org_id) for a in kept}
+    wanted = min(k + max((len(e) for e in excluded.values()), default=0), len(table))
+    results = {}
+    for actor, recs in zip(
+        kept, loaded.model.recommend_lots_many(buyers, table, wanted), strict=True
+    ):
+        result = _shown_lots(_model_items(recs, excluded[actor.org_id], k), loaded)
+        _record(result, surface, now, buyer_org=actor.org_id, shown_to=actor.org_id)
+        results[actor.org_id] = result
+    return results
+
+
+def _model_items(recs: Sequence[matching.Recommendation], excluded: set[Any], k: int) -> list[Item]:
+    """The model's ranked lots without the recycler's own and those it bid on, at most `k`."""
+    items = [Item(int(r.id), r.score, _reasons(r.reasons)) for r in recs if r.id not in excluded]
+    return items[:k]
+
+
+def _shown_lots(items: list[Item], loaded: Loaded) -> Result:
+    rows = adapter.lot_rows([i.id for i in items])
+    for item in items:
+        item.row = rows[item.id]
+    return _result(items, loaded)
 
 
 def lot_for_owner(actor: Actor, lot_id: int) -> Lot:

@@ -22,12 +22,13 @@ from core.auth import Actor
 from core.db import db
 from core.enums import OrgKind, Role
 from core.errors import DomainError
-from core.models import Organization, Site
+from core.models import Organization, Site, User
 from core.storage import BlobStore
 from marketplace.lots import services as lots
 from marketplace.lots.models import EvidenceKind, Lot
 from marketplace.profiles.models import RecyclerProfile, WasteStream
 from marketplace.seed.market import PRICE_YUAN_PER_T, photo
+from marketplace.seed.services import DEMO_USERS
 from marketplace.trading import certificates, disputes, escrow, ledger, services, trades
 from marketplace.trading.certificates import EndUse
 from marketplace.trading.eligibility import refusal
@@ -272,6 +273,18 @@ def _dispute(
         )
 
 
+def _demo_seller(market: Market) -> dict[str, tuple[Actor, Site]]:
+    """The demo producer's (actor, site) for each traded grade it produces."""
+    username = DEMO_USERS["p01"][0]
+    org_id = db.session.scalar(sa.select(User.organization_id).where(User.username == username))
+    return {
+        grade: pair
+        for grade, pairs in market.sellers.items()
+        for pair in pairs
+        if pair[0].org_id == org_id
+    }
+
+
 def seed_history(
     blobs: BlobStore, *, now: datetime, days: int = 90, per_week: int = 8, seed: int = 20261201
 ) -> int:
@@ -285,10 +298,17 @@ def seed_history(
     start = now - timedelta(days=days)
     weeks = -(-days // 7)
     made = 0
+    listed: dict[str, int] = {}
+    demo = _demo_seller(market)
     for week in range(weeks):
         for _ in range(per_week):
             grade = rng.choice(sorted(g for g in TREND if g in market.sellers))
             seller, site = rng.choice(market.sellers[grade])
+            listed[grade] = listed.get(grade, 0) + 1
+            if grade in demo and listed[grade] % 2:
+                # the producer people sign in as sells every other lot of its grades, so its
+                # own trades, certificates, indicators and ESG summary have a history to show
+                seller, site = demo[grade]
             first, last = TREND[grade]
             factor = first + (last - first) * week / max(weeks - 1, 1)
             price = int(PRICE_YUAN_PER_T[grade] * factor * rng.uniform(0.98, 1.02))
