@@ -2,14 +2,16 @@
 
 The demo's 90 days of trading left bids but no impressions (the platform had no recommender
 then). What the demo recyclers could see was the market itself, so each historical lot with
-bids counts as shown to every recycler that could take it (nearest first, `surface="seed"`):
-the bidders are the positives, the others who could have bid the negatives. Then a model is
-trained on them like any other version. Idempotent: nothing happens once a version exists.
+bids, and each lot listed for at least `PASSED_OVER` (bid on or not), counts as shown to every
+recycler that could take it (nearest first, `surface="seed"`): the bidders are the positives,
+the others who could have bid the negatives. Without the lots nobody bid on, nearly every
+exposure would be a bid and every probability would read 99 %. Then a model is trained on them
+like any other version. Idempotent: nothing happens once a version exists.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -21,6 +23,8 @@ from marketplace.lots.models import Lot
 from marketplace.recommend import adapter, training
 from marketplace.recommend.models import Impression, ModelVersion
 from marketplace.trading.models import Bid
+
+PASSED_OVER = timedelta(days=3)  # a lot this long on the market without a bid was passed over
 
 
 def seed_recommender(*, now: datetime) -> int:
@@ -35,7 +39,7 @@ def seed_recommender(*, now: datetime) -> int:
         db.session.scalars(
             sa.select(Lot)
             .options(joinedload(Lot.category))
-            .where(Lot.id.in_(bid_lots))
+            .where(sa.or_(Lot.id.in_(bid_lots), Lot.listed_at <= now - PASSED_OVER))
             .order_by(Lot.id)
         )
     )
