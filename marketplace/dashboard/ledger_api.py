@@ -23,6 +23,7 @@ from core.schema import ID, BaseSchema
 from core.time import to_local, utcnow
 from marketplace.access import access, require_actor
 from marketplace.dashboard import anomalies, flowgraph, flows, ledgers
+from marketplace.dashboard.schemas import OpenObject
 from station import reports as files
 
 blp = Blueprint(
@@ -143,6 +144,7 @@ def table(fmt: str, rows: list[dict[str, Any]], columns: list[Any], title: str, 
 @blp.route("/flows", methods=["GET"])
 @access()
 @blp.arguments(PeriodArgs, location="query")
+@blp.response(200, OpenObject)
 def material_flows(args: dict[str, Any]) -> Any:
     """Material flows of a period: the Sankey (producers → stations → buyers), the schematic
     map and the symbiosis network with degree, centrality and bridge enterprises."""
@@ -172,6 +174,7 @@ def material_flows(args: dict[str, Any]) -> Any:
 @blp.route("/flows/records", methods=["GET"])
 @access()
 @blp.arguments(PeriodArgs, location="query")
+@blp.response(200, OpenObject)
 def flow_records(args: dict[str, Any]) -> Any:
     """The weighings, loads and trades behind the flow charts (`format=csv|xlsx` to export)."""
     first, last, period = period_of(args)
@@ -225,6 +228,7 @@ def _ledger(args: dict[str, Any], build: Any, columns: list[Any], name: str, ste
 @blp.route("/ledgers/solid-waste", methods=["GET"])
 @access(kinds=FACTORY_READERS)
 @blp.arguments(PeriodArgs, location="query")
+@blp.response(200, OpenObject)
 def solid_waste_ledger(args: dict[str, Any]) -> Any:
     """一般工业固体废物管理台账 of one factory (`org`; a factory: its own), JSON, CSV or XLSX."""
     return _ledger(
@@ -239,6 +243,7 @@ def solid_waste_ledger(args: dict[str, Any]) -> Any:
 @blp.route("/ledgers/manifests", methods=["GET"])
 @access(kinds=FACTORY_READERS)
 @blp.arguments(PeriodArgs, location="query")
+@blp.response(200, OpenObject)
 def manifest_ledger(args: dict[str, Any]) -> Any:
     """电子转移联单 fields of one factory's hazardous lots traded in the period."""
     return _ledger(
@@ -255,6 +260,7 @@ class AnomalyArgs(BaseSchema):
 @blp.route("/anomalies", methods=["GET"])
 @access(kinds=OVERSIGHT)
 @blp.arguments(AnomalyArgs, location="query")
+@blp.response(200, OpenObject)
 def station_anomalies(args: dict[str, Any]) -> Any:
     """Station anomalies of a period: per station the weighings, anomalies and open alerts,
     and the latest anomalous weighings with links to the process records and passports."""

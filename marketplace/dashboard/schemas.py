@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, fields
+
+
+def decimal_text(**kwargs: Any) -> fields.Str:
+    """A decimal as its exact text ("12.50"): the views write Decimal as strings, never floats."""
+    return fields.Str(metadata={"format": "decimal"}, **kwargs)
+
+
+class OpenObject(Schema):
+    """A JSON object whose members the view's docstring names (flows, ledgers, anomalies)."""
+
+    class Meta:
+        unknown = INCLUDE
 
 
 class FactorSchema(Schema):
     key = fields.Str()
-    value = fields.Decimal(as_string=True)
+    value = decimal_text()
     unit = fields.Str()
     version = fields.Str()
     source = fields.Str()
@@ -18,12 +32,12 @@ class FactorSchema(Schema):
 class IndicatorSchema(Schema):
     key = fields.Str()
     label = fields.Str()
-    value = fields.Decimal(as_string=True, allow_none=True)
+    value = decimal_text(allow_none=True)
     unit = fields.Str()
-    numerator = fields.Decimal(as_string=True, allow_none=True)
-    denominator = fields.Decimal(as_string=True, allow_none=True)
-    previous_value = fields.Decimal(as_string=True, allow_none=True)
-    change_pct = fields.Decimal(as_string=True, allow_none=True)
+    numerator = decimal_text(allow_none=True)
+    denominator = decimal_text(allow_none=True)
+    previous_value = decimal_text(allow_none=True)
+    change_pct = decimal_text(allow_none=True)
     basis = fields.Str()
     no_data = fields.Str(allow_none=True)
     factor = fields.Nested(FactorSchema, allow_none=True)
@@ -63,7 +77,7 @@ class RecordsPageSchema(Schema):
 class TrendPointSchema(Schema):
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
-    value = fields.Decimal(as_string=True, allow_none=True)
+    value = decimal_text(allow_none=True)
     no_data = fields.Str(allow_none=True)
 
 
