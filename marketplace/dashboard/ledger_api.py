@@ -68,11 +68,15 @@ TRANSLATED = (
 )
 
 
+# Days a dashboard can be asked about; beyond them a period's UTC bounds overflow `datetime`.
+DAYS = validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31))
+
+
 class PeriodArgs(BaseSchema):
     """A period of local days (default: the last 30 days to today) and an optional org."""
 
-    first = fields.Date(data_key="from", load_default=None)
-    last = fields.Date(data_key="to", load_default=None)
+    first = fields.Date(data_key="from", load_default=None, validate=DAYS)
+    last = fields.Date(data_key="to", load_default=None, validate=DAYS)
     org = fields.Int(load_default=None, validate=ID)
     family = fields.Str(load_default=None, validate=validate.Regexp(r"^[A-Z]{2}$"))
     format = fields.Str(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
@@ -252,8 +256,8 @@ def manifest_ledger(args: dict[str, Any]) -> Any:
 
 
 class AnomalyArgs(BaseSchema):
-    first = fields.Date(data_key="from", load_default=None)
-    last = fields.Date(data_key="to", load_default=None)
+    first = fields.Date(data_key="from", load_default=None, validate=DAYS)
+    last = fields.Date(data_key="to", load_default=None, validate=DAYS)
     format = fields.Str(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
 
 

@@ -154,6 +154,7 @@ OPEN_WRITES = frozenset(
         "lots.wanted_answer",
         "security_admin.pii_erase",  # admin only, by kind rule
         "catalogue_api.update_category",  # reference data, admin only
+        "jobs_api.retry_job",  # admin only, by kind rule: re-runs anyone's failed job
     }
 )
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})

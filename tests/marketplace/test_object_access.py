@@ -53,6 +53,11 @@ SHARED: dict[str, str] = {
     "jobs_api.get_job": "job ids are checked against the caller in the service",
     "security_admin.pii_export": "platform operator only (kind rule): PIPL requests of anyone",
     "security_admin.pii_erase": "platform operator only (kind rule): PIPL requests of anyone",
+    "recommend.job_status": "platform operator only (kind rule): the platform's training jobs",
+    "jobs_api.retry_job": "platform operator only (kind rule): re-runs a failed job of anyone",
+    "dashboard_api.indicator_records": "`key` names an indicator, not an object; the scope is "
+    "the caller's own organisation unless government or the platform",
+    "dashboard_api.indicator_records_file": "as dashboard_api.indicator_records",
 }
 
 

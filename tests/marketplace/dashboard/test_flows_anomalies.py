@@ -61,3 +61,14 @@ def test_anomalies_per_station_with_links(app, client) -> None:
     producer = make_user(make_org(OrgKind.PRODUCER))
     denied = client.get(f"/api/v1/dashboard/anomalies?{QUERY}", headers=bearer(producer))
     assert denied.status_code == 403
+
+
+def test_days_out_of_range_are_refused_naming_the_field(app, client) -> None:
+    """Near year 9999 a period's UTC bounds overflow `datetime`: a 422 naming it, not a 500."""
+    gov = bearer(make_user(make_org(OrgKind.GOVERNMENT), Role.VIEWER))
+    for path in ("flows", "flows/records", "anomalies"):
+        got = client.get(f"/api/v1/dashboard/{path}?to=9999-12-31", headers=gov)
+        assert got.status_code == 422, (path, got.json)
+        assert "to" in str(got.json["error"]["fields"])
+        got = client.get(f"/api/v1/dashboard/{path}?from=0001-01-01&to=0001-01-02", headers=gov)
+        assert got.status_code == 422, (path, got.json)
