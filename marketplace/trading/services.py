@@ -264,6 +264,7 @@ def _award(lot: Lot, winning: Bid, price_fen: int, *, now: datetime) -> Trade:
         "trade.awarded",
         organization_id=lot.organization_id,
         target=f"lot:{lot.id}",
+        trade=trade.id,
         buyer=winning.organization_id,
         price_fen_per_t=price_fen,
     )

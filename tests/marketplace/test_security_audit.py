@@ -73,7 +73,8 @@ def test_money_movements_and_awards_are_recorded(client, producer, listed, buyer
     top_up(client, admin, buyer.organization_id, "20000", "k1")
     (award,) = entries("trade.awarded")
     (money,) = entries("escrow.top_up")
-    assert award.target.endswith(str(trade_id))
+    assert award.target == f"lot:{listed['id']}"
+    assert award.detail["trade"] == trade_id
     assert money.user_id == admin.id
 
 
