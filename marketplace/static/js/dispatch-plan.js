@@ -1,26 +1,8 @@
-// Plan page: poll the planning job's status for the progress bar, then reload; draw the
+// Plan page: the planning job's progress bar (job-progress.js), then reload; draw the
 // routes (the same GeoJSON as the export) as polylines on a schematic map — no tile layer
 // unless the server configures one (MAP_TILE_URL).
 (function () {
-  var box = document.getElementById("plan-progress");
-  if (box) {
-    var bar = document.getElementById("plan-progress-bar");
-    var msg = document.getElementById("plan-progress-message");
-    var poll = function () {
-      fetch(box.dataset.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.json(); })
-        .then(function (s) {
-          var pct = Math.max(5, s.percent || 0);
-          bar.style.width = pct + "%";
-          bar.textContent = pct + "%";
-          msg.textContent = s.message || "";
-          if (s.state !== "planning") { window.location.reload(); return; }
-          window.setTimeout(poll, 700);
-        })
-        .catch(function () { window.setTimeout(poll, 2000); });
-    };
-    poll();
-  }
+  window.watchJob("plan-progress", ["planning"]);  // job-progress.js
   var el = document.getElementById("plan-map");
   if (!el || !window.L) { return; }
   var doc = JSON.parse(el.dataset.geojson || "{}");
