@@ -64,6 +64,7 @@ EN = {
     "范围编号无效：%(id)s": "Invalid scope id: %(id)s",
     "范围编号过长": "Scope id too long",
     "日期格式应为 YYYY-MM-DD：%(field)s": "Dates must be YYYY-MM-DD: %(field)s",
+    "日期超出范围：%(field)s": "Date out of range: %(field)s",
     "开始日期晚于结束日期": "The start date is after the end date",
     "统计区间最长 400 天": "A period can be at most 400 days",
     "未知的统计范围：%(field)s": "Unknown scope: %(field)s",

@@ -24,7 +24,7 @@ from core.time import to_local, utcnow
 from marketplace.access import access, require_actor
 from marketplace.dashboard import drill, indicators, schemas, sources, span
 from marketplace.dashboard.indicators import KEYS, LABELS, Figure
-from marketplace.dashboard.records import Period
+from marketplace.dashboard.records import FIRST_DAY, LAST_DAY, Period
 from station.reports import Column, to_csv, to_xlsx
 
 blp = Blueprint("dashboard_api", __name__, url_prefix="/api/v1", description="政府驾驶舱指标")
@@ -43,9 +43,12 @@ def _date(name: str, default: date) -> date:
     if raw is None or raw == "":
         return default
     try:
-        return date.fromisoformat(raw) if len(raw) == 10 else _fail(name)
+        day = date.fromisoformat(raw) if len(raw) == 10 else _fail(name)
     except ValueError:
         return _fail(name)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DomainError("日期超出范围：%(field)s", {name: f"{FIRST_DAY}..{LAST_DAY}"}, field=name)
+    return day
 
 
 def _fail(name: str) -> date:

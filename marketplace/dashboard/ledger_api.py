@@ -23,6 +23,7 @@ from core.schema import ID, BaseSchema
 from core.time import to_local, utcnow
 from marketplace.access import access, require_actor
 from marketplace.dashboard import anomalies, flowgraph, flows, ledgers
+from marketplace.dashboard.records import FIRST_DAY, LAST_DAY
 from marketplace.dashboard.schemas import OpenObject
 from station import reports as files
 
@@ -68,8 +69,7 @@ TRANSLATED = (
 )
 
 
-# Days a dashboard can be asked about; beyond them a period's UTC bounds overflow `datetime`.
-DAYS = validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31))
+DAYS = validate.Range(min=FIRST_DAY, max=LAST_DAY)
 
 
 class PeriodArgs(BaseSchema):

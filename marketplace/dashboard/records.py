@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+# The local days the dashboard answers for: beyond them a period's UTC bounds (and the previous
+# period before it) overflow `datetime`, so every period argument is checked against these.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
 
 @dataclass(frozen=True)
 class Period:

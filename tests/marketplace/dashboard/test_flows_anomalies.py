@@ -72,3 +72,14 @@ def test_days_out_of_range_are_refused_naming_the_field(app, client) -> None:
         assert "to" in str(got.json["error"]["fields"])
         got = client.get(f"/api/v1/dashboard/{path}?from=0001-01-01&to=0001-01-02", headers=gov)
         assert got.status_code == 422, (path, got.json)
+
+
+def test_indicator_days_out_of_range_are_refused_naming_the_field(app, client) -> None:
+    """The indicators and the trend share the bound: year 1 or 9999 is a 4xx, never a 500."""
+    gov = bearer(make_user(make_org(OrgKind.GOVERNMENT), Role.VIEWER))
+    for query in ("to=0001-01-05", "from=9999-12-30&to=9999-12-31"):
+        for path in ("indicators", "trend?key=recycled_volume&bucket=month"):
+            sep = "&" if "?" in path else "?"
+            got = client.get(f"/api/v1/dashboard/{path}{sep}{query}", headers=gov)
+            assert got.status_code == 400, (path, query, got.json)
+            assert got.json["error"]["fields"], got.json
