@@ -169,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from marketplace.dashboard.cli import dashboard_cli
     from marketplace.dispatch.cli import dispatch_cli
     from marketplace.notify.cli import notify_cli
     from marketplace.ops.cli import backup_cli
@@ -188,6 +189,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(passport_cli)
     app.cli.add_command(recommend_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(dashboard_cli)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -71,3 +71,67 @@ PERIOD_INDEXES = (
     sa.Index("ix_dispatch_stops_request_id", RouteStop.request_id),
     sa.Index("ix_dispatch_requests_trade_id", PickupRequest.trade_id),
 )
+
+
+class WeighingDay(db.Model):
+    """The station weighings of one local day summed by station, factory, stage, result and
+    material family: what the weighing indicators read instead of the million readings.
+
+    Rebuilt a whole day at a time from `station_weighings` (`summary.refresh`), so a row is
+    always exactly the grouped readings of its day; a re-weighed reading is left out (its
+    replacement counts), as on the drill-down.
+    """
+
+    __tablename__ = "dashboard_weighing_days"
+    __table_args__ = (
+        sa.Index("ix_dashboard_weighing_days_station_day", "station_id", "day"),
+        sa.Index("ix_dashboard_weighing_days_factory_day", "factory_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)  # Asia/Shanghai calendar day
+    station_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
+    factory_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
+    stage: Mapped[str] = mapped_column(sa.String(20))
+    result: Mapped[str] = mapped_column(sa.String(12))
+    family: Mapped[str] = mapped_column(sa.String(40), default="")
+    count: Mapped[int]
+    net_g: Mapped[int] = mapped_column(sa.BigInteger)
+    deduction_g: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ClusterWeighingDay(db.Model):
+    """`WeighingDay` summed over every station and factory: the whole cluster's day in a few
+    dozen rows (stage × result × family), for the cluster-wide figures and trends."""
+
+    __tablename__ = "dashboard_cluster_weighing_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(index=True)
+    stage: Mapped[str] = mapped_column(sa.String(20))
+    result: Mapped[str] = mapped_column(sa.String(12))
+    family: Mapped[str] = mapped_column(sa.String(40), default="")
+    count: Mapped[int]
+    net_g: Mapped[int] = mapped_column(sa.BigInteger)
+    deduction_g: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class SummaryDay(db.Model):
+    """How many base rows a summarised day held when it was last rebuilt: a commit that arrives
+    after a later one (ids out of order) changes today's count, so it is not missed."""
+
+    __tablename__ = "dashboard_summary_days"
+
+    source: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    base_count: Mapped[int]
+
+
+class SummaryMark(db.Model):
+    """The highest base id a summary has taken in (the watermark of incremental refreshes)."""
+
+    __tablename__ = "dashboard_summary_marks"
+
+    source: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    last_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

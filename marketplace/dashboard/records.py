@@ -8,13 +8,15 @@ one record (weighings), the record carries its count so rates stay exact.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 # The local days the dashboard answers for: beyond them a period's UTC bounds (and the previous
 # period before it) overflow `datetime`, so every period argument is checked against these.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2999, 12, 31)
+TZ = ZoneInfo("Asia/Shanghai")  # the cluster's calendar: periods are its local days
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,13 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """[start 00:00, day after end 00:00) in Asia/Shanghai, as UTC."""
+    lo = datetime.combine(period.start, time(), TZ).astimezone(UTC)
+    hi = datetime.combine(period.end + timedelta(days=1), time(), TZ).astimezone(UTC)
+    return lo, hi
 
 
 @dataclass(frozen=True)
@@ -93,9 +102,10 @@ class TradeRec:
 
 @dataclass(frozen=True)
 class WeighingGroup:
-    """Station weighings of one kind summed: count, net and deductions (grams)."""
+    """Station weighings of one kind summed: count, net and deductions (grams); `station_id`
+    None when summed over the stations (as the daily summaries hand them out)."""
 
-    station_id: int
+    station_id: int | None
     stage: str  # receive, sort, bale, warehouse_in, outbound …
     result: str  # normal, anomaly, no_standard
     family: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -23,25 +22,25 @@ from core.db import db
 from core.enums import OrgKind
 from core.errors import NotFound
 from core.models import Organization
-from marketplace.dashboard import factors, sql
-from marketplace.dashboard.models import OrgMonthReport
+from marketplace.dashboard import factors, sql, summary
+from marketplace.dashboard.models import OrgMonthReport, WeighingDay
 from marketplace.dashboard.records import (
+    TZ,
     LotRec,
     OrgRec,
     OrgReport,
     Period,
     Records,
     TradeRec,
-    WeighingGroup,
+    utc_bounds,
 )
+from marketplace.dashboard.sql import family_expr
 from marketplace.dashboard.trips import load_trips
 from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
 from marketplace.lots.models import Lot
 from marketplace.trading.models import Dispute, Sale, Trade
 from passport.models import PassportChainEntry, PassportEvent
-from station.models.flow import Deduction, Weighing
 
-TZ = ZoneInfo("Asia/Shanghai")
 SCOPES = ("cluster", "park", "industry", "org", "material")
 MEMBER_KINDS = (OrgKind.PRODUCER, OrgKind.RECYCLER, OrgKind.LOGISTICS, OrgKind.STATION)
 PASSPORT_STEPS = ("commissioning", "shipping", "receiving", "decommissioning")
@@ -92,30 +91,8 @@ def _int(ident: str | None) -> int:
     return int(ident)
 
 
-def utc_bounds(period: Period) -> tuple[datetime, datetime]:
-    """[start 00:00, day after end 00:00) in Asia/Shanghai, as UTC."""
-    lo = datetime.combine(period.start, time(), TZ).astimezone(UTC)
-    hi = datetime.combine(period.end + timedelta(days=1), time(), TZ).astimezone(UTC)
-    return lo, hi
-
-
 def local(at: datetime | None) -> datetime | None:
     return at.astimezone(TZ) if at is not None else None
-
-
-def family_expr() -> tuple[Any, Any, Any]:
-    """(family code, factor material) of a category: its own, else its parent's."""
-    parent = aliased(Category)
-    fam = sa.func.coalesce(parent.code, Category.code)
-    mat = sa.func.coalesce(Category.factor_material, parent.factor_material)
-    return parent, fam, mat
-
-
-def _org_filter(cols: list[Any], scope: Scope) -> Any:
-    if scope.orgs is None:
-        return sa.true()
-    orgs = sorted(scope.orgs)
-    return sa.or_(*(sql.one_of(c, orgs, sa.Integer) for c in cols))
 
 
 def load_lots(period: Period, scope: Scope) -> list[LotRec]:
@@ -137,7 +114,7 @@ def load_lots(period: Period, scope: Scope) -> list[LotRec]:
         .outerjoin(Sale, Sale.lot_id == Lot.id)
         .where(
             sa.or_(Lot.listed_at.between(lo, hi), Sale.closed_at.between(lo, hi)),
-            _org_filter([Lot.organization_id], scope),
+            sql.org_filter([Lot.organization_id], scope.orgs),
         )
     )
     if scope.family:
@@ -191,7 +168,7 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
                 Trade.settled_at >= lo,
                 Trade.closed_at >= lo,
             ),
-            _org_filter([Trade.seller_id, Trade.buyer_id], scope),
+            sql.org_filter([Trade.seller_id, Trade.buyer_id], scope.orgs),
         )
     )
     if scope.family:
@@ -278,45 +255,6 @@ def _passports(lot_ids: list[int]) -> dict[int, bool]:
     return out
 
 
-def load_weighings(period: Period, scope: Scope) -> list[WeighingGroup]:
-    """Weighings of the period grouped by station, stage, result, family and factory (a
-    re-weighed reading counts once, as its replacement), with their deductions."""
-    lo, hi = utc_bounds(period)
-    parent, fam, _ = family_expr()
-    famc = sa.func.coalesce(fam, "")
-    keys = (Weighing.station_id, Weighing.stage, Weighing.result, famc)
-    replaced = sa.select(Weighing.replaces_id).where(
-        Weighing.replaces_id.is_not(None), Weighing.created_at >= lo, Weighing.created_at < hi
-    )
-    where = [
-        Weighing.created_at >= lo,
-        Weighing.created_at < hi,
-        Weighing.total.is_(False),
-        Weighing.id.not_in(replaced),
-        _org_filter([Weighing.station_id, Weighing.factory_id], scope),
-    ]
-    if scope.family:
-        where.append(fam == scope.family)
-
-    ded = (
-        sa.select(sa.func.coalesce(sa.func.sum(Deduction.grams), 0))
-        .where(Deduction.weighing_id == Weighing.id)
-        .scalar_subquery()
-    )
-    q = (
-        sa.select(*keys, sa.func.count(), sa.func.sum(Weighing.net_g), sa.func.sum(ded))
-        .select_from(Weighing)
-        .outerjoin(Category, Category.id == Weighing.category_id)
-        .outerjoin(parent, parent.id == Category.parent_id)
-        .where(*where)
-        .group_by(*keys)
-    )
-    return [
-        WeighingGroup(s, str(stage), res, f, int(n), int(g or 0), int(d or 0))
-        for s, stage, res, f, n, g, d in db.session.execute(q)
-    ]
-
-
 def load_reports(period: Period, scope: Scope) -> list[OrgReport]:
     r = OrgMonthReport
     q = sa.select(
@@ -329,7 +267,7 @@ def load_reports(period: Period, scope: Scope) -> list[OrgReport]:
         r.prior_stock_utilised_g,
     ).where(
         OrgMonthReport.month.between(period.start.replace(day=1), period.end),
-        _org_filter([OrgMonthReport.organization_id], scope),
+        sql.org_filter([OrgMonthReport.organization_id], scope.orgs),
     )
     return [OrgReport(*row) for row in db.session.execute(q)]
 
@@ -380,7 +318,9 @@ def load(period: Period, scope: Scope, want: frozenset[str] = ALL) -> Records:
     (a drill-down or trend of one indicator reads only its own)."""
     lots = load_lots(period, scope) if "lots" in want else []
     trades = load_trades(period, scope, "passports" in want) if "trades" in want else []
-    weighings = load_weighings(period, scope) if "weighings" in want else []
+    weighings = []
+    if "weighings" in want:
+        weighings = summary.groups([period], scope.orgs, scope.family).get(0, [])
     trips = load_trips(period, scope) if "trips" in want else []
     reports = load_reports(period, scope) if "reports" in want else []
     orgs = load_orgs(scope, active_orgs(period, scope)) if "orgs" in want else []
@@ -395,14 +335,13 @@ def active_orgs(period: Period, scope: Scope) -> set[int]:
         sa.select(Trade.seller_id).where(Trade.created_at >= lo, Trade.created_at < hi),
         sa.select(Trade.buyer_id).where(Trade.created_at >= lo, Trade.created_at < hi),
         sa.select(Trade.buyer_id).where(Trade.delivered_at >= lo, Trade.delivered_at < hi),
-        sa.select(Weighing.station_id).where(Weighing.created_at >= lo, Weighing.created_at < hi),
-        sa.select(Weighing.factory_id).where(
-            Weighing.created_at >= lo, Weighing.created_at < hi, Weighing.factory_id.is_not(None)
-        ),
+        sa.select(WeighingDay.station_id).where(WeighingDay.day.between(period.start, period.end)),
+        sa.select(WeighingDay.factory_id).where(WeighingDay.day.between(period.start, period.end)),
         sa.select(RoutePlan.organization_id).where(
             RoutePlan.state == "published", RoutePlan.day.between(period.start, period.end)
         ),
     ]
+    summary.refresh()
     return {int(i) for i in db.session.scalars(sa.union(*parts)) if i is not None}
 
 

@@ -4,8 +4,8 @@ weeks of a trend.
 Reading each period on its own re-ran every query per period (a 12-month trend twelve times).
 Here each source is read once over the span the periods cover and the rows are handed to each
 period by the same predicates the per-period queries use, so every period gets exactly the
-records `sources.load` would give it; the weighings, which arrive grouped, are grouped by period
-in the one query (a CASE over the periods' bounds, which both SQLite and PostgreSQL run).
+records `sources.load` would give it; the weighings come from their daily summary
+(`summary.groups`), grouped by period in one query (a CASE over the periods' days).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
-from core.catalogue import Category
 from core.db import db
-from marketplace.dashboard import factors
+from marketplace.dashboard import factors, summary
+from marketplace.dashboard.models import WeighingDay
 from marketplace.dashboard.records import (
+    TZ,
     LotRec,
     OrgRec,
     OrgReport,
@@ -28,25 +28,20 @@ from marketplace.dashboard.records import (
     Records,
     TradeRec,
     TripRec,
-    WeighingGroup,
+    utc_bounds,
 )
 from marketplace.dashboard.sources import (
     ALL,
-    TZ,
     Scope,
-    _org_filter,
-    family_expr,
     load_lots,
     load_orgs,
     load_reports,
     load_trades,
-    utc_bounds,
 )
 from marketplace.dashboard.trips import load_trips
 from marketplace.dispatch.models import RoutePlan
 from marketplace.lots.models import Lot
 from marketplace.trading.models import Trade
-from station.models.flow import Deduction, Weighing
 
 
 def cover(periods: list[Period]) -> Period:
@@ -115,7 +110,7 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     trades = load_trades(span, scope, "passports" in want) if "trades" in want else []
     trips = load_trips(span, scope) if "trips" in want else []
     reports = load_reports(span, scope) if "reports" in want else []
-    weighings = load_weighings_by_period(periods, scope) if "weighings" in want else {}
+    weighings = summary.groups(periods, scope.orgs, scope.family) if "weighings" in want else {}
     table = factors.current()
     # the records' times are Asia/Shanghai: bounds in the same zone compare without a UTC
     # offset look-up per comparison (a year's trades make millions of them)
@@ -147,7 +142,10 @@ def active_by_period(periods: list[Period]) -> list[set[int]]:
     period), instead of one seven-part UNION per period."""
     bounds = [utc_bounds(p) for p in periods]
     lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    first, last = min(p.start for p in periods), max(p.end for p in periods)
     day = sa.case(*((RoutePlan.day.between(p.start, p.end), i) for i, p in enumerate(periods)))
+    wday = sa.case(*((WeighingDay.day.between(p.start, p.end), i) for i, p in enumerate(periods)))
+    summary.refresh()
 
     def part(col: Any, at: Any, *where: Any) -> Any:
         return sa.select(col, _bucket(at, bounds)).where(at >= lo, at < hi, *where)
@@ -157,11 +155,10 @@ def active_by_period(periods: list[Period]) -> list[set[int]]:
         part(Trade.seller_id, Trade.created_at),
         part(Trade.buyer_id, Trade.created_at),
         part(Trade.buyer_id, Trade.delivered_at),
-        part(Weighing.station_id, Weighing.created_at),
-        part(Weighing.factory_id, Weighing.created_at, Weighing.factory_id.is_not(None)),
+        sa.select(WeighingDay.station_id, wday).where(WeighingDay.day.between(first, last)),
+        sa.select(WeighingDay.factory_id, wday).where(WeighingDay.day.between(first, last)),
         sa.select(RoutePlan.organization_id, day).where(
-            RoutePlan.state == "published",
-            RoutePlan.day.between(min(p.start for p in periods), max(p.end for p in periods)),
+            RoutePlan.state == "published", RoutePlan.day.between(first, last)
         ),
     ]
     out: list[set[int]] = [set() for _ in periods]
@@ -173,63 +170,3 @@ def active_by_period(periods: list[Period]) -> list[set[int]]:
 
 def _bucket(col: Any, bounds: list[tuple[datetime, datetime]]) -> Any:
     return sa.case(*((sa.and_(col >= lo, col < hi), i) for i, (lo, hi) in enumerate(bounds)))
-
-
-def load_weighings_by_period(periods: list[Period], scope: Scope) -> dict[int, list[WeighingGroup]]:
-    """`sources.load_weighings` for every period in one grouped query: period index → groups.
-    A re-weighed reading is left out of a period when its replacement falls in the same one."""
-    bounds = [utc_bounds(p) for p in periods]
-    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
-    parent, fam, _ = family_expr()
-    famc = sa.func.coalesce(fam, "")
-    bucket = _bucket(Weighing.created_at, bounds)
-    keys = (Weighing.station_id, Weighing.stage, Weighing.result, famc)
-    again = aliased(Weighing)
-    replaced = (
-        sa.select(again.id)
-        .where(
-            again.replaces_id == Weighing.id,
-            again.created_at >= lo,
-            again.created_at < hi,
-            _bucket(again.created_at, bounds) == bucket,
-        )
-        .exists()
-    )
-    ded = (
-        sa.select(Deduction.weighing_id, sa.func.sum(Deduction.grams).label("g"))
-        .group_by(Deduction.weighing_id)
-        .subquery()
-    )
-    where = [
-        Weighing.created_at >= lo,
-        Weighing.created_at < hi,
-        Weighing.total.is_(False),
-        ~replaced,
-        _org_filter([Weighing.station_id, Weighing.factory_id], scope),
-    ]
-    if scope.family:
-        where.append(fam == scope.family)
-    b = bucket.label("b")
-    q = (
-        sa.select(
-            b,
-            *keys,
-            sa.func.count(),
-            sa.func.sum(Weighing.net_g),
-            sa.func.sum(sa.func.coalesce(ded.c.g, 0)),
-        )
-        .select_from(Weighing)
-        .outerjoin(Category, Category.id == Weighing.category_id)
-        .outerjoin(parent, parent.id == Category.parent_id)
-        .outerjoin(ded, ded.c.weighing_id == Weighing.id)
-        .where(*where)
-        .group_by(bucket, *keys)
-    )
-    out: dict[int, list[WeighingGroup]] = {}
-    for i, s, stage, res, f, n, g, d in db.session.execute(q):
-        if i is None:  # between two periods that do not touch (never for adjacent ones)
-            continue
-        out.setdefault(int(i), []).append(
-            WeighingGroup(s, str(stage), res, f, int(n), int(g or 0), int(d or 0))
-        )
-    return out

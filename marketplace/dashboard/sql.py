@@ -13,7 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 
+from core.catalogue import Category
 from core.db import db
 
 
@@ -36,3 +38,31 @@ def one_of(col: Any, values: Sequence[Any], item: Any) -> Any:
     if postgres():
         return col == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item)))
     return col.in_(list(values))
+
+
+def local_day(col: Any) -> Any:
+    """The Asia/Shanghai calendar day of a stored (naive UTC) timestamp, in SQL.
+
+    China has kept UTC+8 without daylight saving since 1991, so the day is the date of the UTC
+    time plus eight hours on every date the dashboard accepts (`records.FIRST_DAY` onwards);
+    a test checks it against `zoneinfo` around midnight.
+    """
+    if postgres():
+        return sa.cast(col + sa.literal_column("INTERVAL '8 hours'", sa.Interval), sa.Date)
+    return sa.func.date(col, "+8 hours")
+
+
+def family_expr() -> tuple[Any, Any, Any]:
+    """(family code, factor material) of a category: its own, else its parent's."""
+    parent = aliased(Category)
+    fam = sa.func.coalesce(parent.code, Category.code)
+    mat = sa.func.coalesce(Category.factor_material, parent.factor_material)
+    return parent, fam, mat
+
+
+def org_filter(cols: list[Any], orgs: frozenset[int] | None) -> Any:
+    """Any of `cols` is one of the organisations (None: every organisation, no condition)."""
+    if orgs is None:
+        return sa.true()
+    ids = sorted(orgs)
+    return sa.or_(*(one_of(c, ids, sa.Integer) for c in cols))
