@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from core.db import db
 from core.i18n import N_
 from marketplace.dashboard import sources
-from marketplace.dashboard.indicators import Drill, _in, delivered, utilised
+from marketplace.dashboard.figures import Drill, _in, delivered, utilised
 from marketplace.dashboard.records import Records
 from station.models.flow import Deduction, Weighing
 from station.reports import Column

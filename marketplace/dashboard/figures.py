@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from core.i18n import N_
+from marketplace.dashboard import market
 from marketplace.dashboard.records import FactorRef, Period, Records, TradeRec
 
 WEIGHED = N_("称重净重")
@@ -80,7 +81,8 @@ def missing(key: str, unit: str, reason: str, kind: str = "trades", **kw: Any) -
     return Figure(key, None, unit, no_data=reason, records=Drill(kind), **kw)
 
 
-def weight_basis(trades: Iterable[TradeRec]) -> str:
+def weight_basis(trades: Iterable[Any]) -> str:
+    """Weighed, declared or mixed, over trades or delivered groups (anything with `weighed`)."""
     flags = {t.weighed for t in trades}
     if flags == {True}:
         return WEIGHED
@@ -106,21 +108,16 @@ def utilised(t: TradeRec) -> bool:
 
 
 def generated_g(r: Records) -> tuple[int, str]:
-    """Waste generated in scope: factories' lots listed in the period (weighed net when sold and
-    weighed, else declared) plus what stations received from factories on their scales."""
-    by_lot = {t.lot_id: t for t in r.trades}
-    lots = [lot for lot in r.lots if lot.producer and _in(r.period, lot.listed_at)]
-    grams, weighed = 0, set()
-    for lot in lots:
-        t = by_lot.get(lot.id)
-        if t is not None and t.weighed:
-            grams += t.net_g
-            weighed.add(True)
-        else:
-            grams += lot.declared_g
-            weighed.add(False)
+    """Waste generated in scope: factories' lots listed in the period (weighed net once their
+    trade is weighed, else declared) plus what stations received from factories on their scales."""
+    m = market.of(r)
+    weighed = set()
+    if m.generated_weighed:
+        weighed.add(True)
+    if m.generated_lots > m.generated_weighed:
+        weighed.add(False)
     received = [w for w in r.weighings if w.stage == "receive"]
-    grams += sum(w.net_g for w in received)
+    grams = m.generated_g + sum(w.net_g for w in received)
     if received:
         weighed.add(True)
     basis = WEIGHED if weighed == {True} else DECLARED if weighed == {False} else MIXED

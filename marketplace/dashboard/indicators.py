@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from core.i18n import N_
-from marketplace.dashboard import operations
+from marketplace.dashboard import market, operations
 from marketplace.dashboard.figures import (
     MIXED,
     NO_FACTOR,
@@ -36,16 +36,13 @@ from marketplace.dashboard.figures import (
     Drill,
     Figure,
     _in,
-    delivered,
     generated_g,
     missing,
     q,
     ratio_pct,
     tonnes,
-    utilised,
     weight_basis,
 )
-from marketplace.dashboard.operations import _hours
 from marketplace.dashboard.records import Records
 
 KEYS = (
@@ -103,13 +100,13 @@ LABELS = {
 
 def utilisation_rate(r: Records) -> Figure:
     """综合利用率 = utilised ÷ (generated + prior stock utilised)."""
-    key, rows = "utilisation_rate", delivered(r)
+    key, rows = "utilisation_rate", market.of(r).delivered
     gen, gen_basis = generated_g(r)
     prior = sum(x.prior_stock_utilised_g or 0 for x in r.reports if _in(r.period, x.month))
     den = gen + prior
     if den == 0:
         return missing(key, PCT, NOTHING)
-    num = sum(t.net_g for t in rows if utilised(t))
+    num = sum(g.net_g for g in rows if g.utilised)
     return Figure(
         key,
         ratio_pct(Decimal(num), Decimal(den)),
@@ -168,12 +165,12 @@ def substitution_rate(r: Records) -> Figure:
 
 def recycled_volume(r: Records) -> Figure:
     """Tonnes delivered to recyclers in the period, and by material family."""
-    key, rows = "recycled_volume", [t for t in delivered(r) if utilised(t)]
+    key, rows = "recycled_volume", [g for g in market.of(r).delivered if g.utilised]
     if not rows:
         return missing(key, TONNE, NO_TRADES)
     by: dict[str, int] = {}
-    for t in rows:
-        by[t.family] = by.get(t.family, 0) + t.net_g
+    for g in rows:
+        by[g.family] = by.get(g.family, 0) + g.net_g
     total = sum(by.values())
     return Figure(
         key,
@@ -187,16 +184,16 @@ def recycled_volume(r: Records) -> Figure:
 
 def co2e_avoided_gross(r: Records) -> Figure:
     """Σ delivered net tonnes × the material's recycling factor (kg CO2e/t), in t CO2e."""
-    key, rows = "co2e_avoided_gross", [t for t in delivered(r) if utilised(t)]
+    key, rows = "co2e_avoided_gross", [g for g in market.of(r).delivered if g.utilised]
     if not rows:
         return missing(key, T_CO2E, NO_TRADES)
     kg, used, lacking = Decimal(0), {}, set()
-    for t in rows:
-        f = r.factors.recycling.get(t.factor_material or "")
+    for g in rows:
+        f = r.factors.recycling.get(g.factor_material or "")
         if f is None:
-            lacking.add(t.family)
+            lacking.add(g.family)
             continue
-        kg += tonnes(t.net_g) * f.value
+        kg += tonnes(g.net_g) * f.value
         used[f.key] = f
     if not used:
         return missing(key, T_CO2E, NO_FACTOR, extra={"missing_factor": sorted(lacking)})
@@ -261,17 +258,12 @@ def co2e_avoided_net(r: Records) -> Figure:
 
 def pickup_lead_time(r: Records) -> Figure:
     """Median (and p90) hours from listing to pickup, for lots picked up in the period."""
-    key = "pickup_lead_time"
-    rows = [
-        t
-        for t in r.trades
-        if t.listed_at is not None and _in(r.period, t.picked_up_at or t.delivered_at)
-    ]
-    if not rows:
+    key, m = "pickup_lead_time", market.of(r)
+    if not m.lead_s:
         return missing(key, "h", NO_PICKUPS)
-    hours = sorted(_hours((t.picked_up_at or t.delivered_at) - t.listed_at) for t in rows)  # type: ignore[operator]
+    hours = sorted(Decimal(s) / 3600 for s in m.lead_s)
     p90 = hours[min(len(hours) - 1, max(0, -(-9 * len(hours) // 10) - 1))]
-    by_stop = all(t.picked_up_at is not None for t in rows)
+    by_stop = m.lead_by_delivery == 0
     return Figure(
         key,
         q(statistics.median(hours), "0.1"),
@@ -284,17 +276,15 @@ def pickup_lead_time(r: Records) -> Figure:
 
 def clearance_rate(r: Records) -> Figure:
     """Lots whose sale ended in the period with a trade ÷ lots whose sale ended."""
-    key = "clearance_rate"
-    ended = [lot for lot in r.lots if _in(r.period, lot.sale_closed_at)]
-    if not ended:
+    key, m = "clearance_rate", market.of(r)
+    if not m.sales_ended:
         return missing(key, PCT, NO_SALES, "lots")
-    sold = sum(1 for lot in ended if lot.sold)
     return Figure(
         key,
-        ratio_pct(Decimal(sold), Decimal(len(ended))),
+        ratio_pct(Decimal(m.sales_sold), Decimal(m.sales_ended)),
         PCT,
-        Decimal(sold),
-        Decimal(len(ended)),
+        Decimal(m.sales_sold),
+        Decimal(m.sales_ended),
         records=Drill("lots", {"sale_closed": True}),
     )
 
@@ -302,22 +292,15 @@ def clearance_rate(r: Records) -> Figure:
 def price_realisation(r: Records) -> Figure:
     """Σ price × quantity ÷ Σ reserve × quantity for trades with a reserve; against the index in
     `extra`."""
-    key = "price_realisation"
-    rows = [t for t in r.trades if _in(r.period, t.created_at) and t.status != "cancelled"]
-    res = [t for t in rows if t.reserve_fen_per_t]
-    if not res:
-        return missing(key, PCT, NO_RESERVE if rows else NOTHING)
-    got = sum(t.price_fen_per_t * t.declared_g for t in res)
-    ask = sum((t.reserve_fen_per_t or 0) * t.declared_g for t in res)
+    key, m = "price_realisation", market.of(r)
+    if not m.reserved:
+        return missing(key, PCT, NO_RESERVE if m.priced else NOTHING)
     extra: dict[str, Any] = {}
-    idx = [t for t in rows if t.index_fen_per_t]
-    if idx:
-        a = sum(t.price_fen_per_t * t.declared_g for t in idx)
-        b = sum((t.index_fen_per_t or 0) * t.declared_g for t in idx)
-        extra["against_index_pct"] = ratio_pct(Decimal(a), Decimal(b))
+    if m.indexed:
+        extra["against_index_pct"] = ratio_pct(Decimal(m.index_got), Decimal(m.index_ask))
     return Figure(
         key,
-        ratio_pct(Decimal(got), Decimal(ask)),
+        ratio_pct(Decimal(m.reserve_got), Decimal(m.reserve_ask)),
         PCT,
         basis=N_("成交价对保留价，按申报重量加权"),
         records=Drill("trades", {"reserve": True}),
@@ -327,11 +310,11 @@ def price_realisation(r: Records) -> Figure:
 
 def closed_loop_share(r: Records) -> Figure:
     """Value of delivered trades bought inside the cluster ÷ value of all delivered trades."""
-    key, rows = "closed_loop_share", delivered(r)
-    total = sum(t.value_fen for t in rows)
+    key, rows = "closed_loop_share", market.of(r).delivered
+    total = sum(g.value_fen for g in rows)
     if total == 0:
         return missing(key, PCT, NO_TRADES)
-    inside = sum(t.value_fen for t in rows if t.buyer_in_cluster)
+    inside = sum(g.value_fen for g in rows if g.buyer_in_cluster)
     return Figure(
         key,
         ratio_pct(Decimal(inside), Decimal(total)),
@@ -345,11 +328,11 @@ def closed_loop_share(r: Records) -> Figure:
 
 def landfill_diversion_rate(r: Records) -> Figure:
     """Delivered tonnes not sent to disposal ÷ all delivered tonnes."""
-    key, rows = "landfill_diversion_rate", delivered(r)
-    total = sum(t.net_g for t in rows)
+    key, rows = "landfill_diversion_rate", market.of(r).delivered
+    total = sum(g.net_g for g in rows)
     if total == 0:
         return missing(key, PCT, NO_TRADES)
-    kept = sum(t.net_g for t in rows if utilised(t))
+    kept = sum(g.net_g for g in rows if g.utilised)
     return Figure(
         key,
         ratio_pct(Decimal(kept), Decimal(total)),
@@ -364,17 +347,15 @@ def landfill_diversion_rate(r: Records) -> Figure:
 def traceability_completeness(r: Records) -> Figure:
     """Lots closed in the period whose passport runs listing → pickup → delivery → end use ÷
     lots closed."""
-    key = "traceability_completeness"
-    closed = [t for t in r.trades if _in(r.period, t.closed_at)]
-    if not closed:
+    key, m = "traceability_completeness", market.of(r)
+    if not m.closed:
         return missing(key, PCT, NO_PASSPORTS)
-    ok = sum(1 for t in closed if t.passport_complete)
     return Figure(
         key,
-        ratio_pct(Decimal(ok), Decimal(len(closed))),
+        ratio_pct(Decimal(m.closed_complete), Decimal(m.closed)),
         PCT,
-        Decimal(ok),
-        Decimal(len(closed)),
+        Decimal(m.closed_complete),
+        Decimal(m.closed),
         basis=N_("数字护照事件链"),
         records=Drill("trades", {"closed": True}),
     )
@@ -382,16 +363,15 @@ def traceability_completeness(r: Records) -> Figure:
 
 def escrow_settlement(r: Records) -> Figure:
     """Median hours from delivery to escrow settlement; the dispute rate beside it."""
-    key = "escrow_settlement"
-    rows = [t for t in r.trades if _in(r.period, t.settled_at) and t.delivered_at is not None]
-    if not rows:
+    key, m = "escrow_settlement", market.of(r)
+    if not m.settle_s:
         return missing(key, "h", NOTHING)
-    hours = [_hours(t.settled_at - t.delivered_at) for t in rows]  # type: ignore[operator]
-    dl = delivered(r)
-    disputes = sum(1 for t in dl if t.disputed)
-    extra = {"count": len(rows)}
-    if dl:
-        extra["dispute_rate_pct"] = ratio_pct(Decimal(disputes), Decimal(len(dl)))  # type: ignore[assignment]
+    hours = [Decimal(s) / 3600 for s in m.settle_s]
+    delivered = sum(g.count for g in m.delivered)
+    disputes = sum(g.count for g in m.delivered if g.disputed)
+    extra: dict[str, Any] = {"count": len(hours)}
+    if delivered:
+        extra["dispute_rate_pct"] = ratio_pct(Decimal(disputes), Decimal(delivered))
     return Figure(
         key,
         q(statistics.median(hours), "0.1"),

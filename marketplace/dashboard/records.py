@@ -51,6 +51,7 @@ class LotRec:
     sold: bool = False
     hazardous: bool = False
     producer: bool = True  # listed by a factory (not a station selling its bales)
+    weighed_g: int | None = None  # its trade's weighed net, once weighed
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,48 @@ class Factors:
 
 
 @dataclass(frozen=True)
+class DeliveredGroup:
+    """Trades delivered in a period (not cancelled) alike in everything the formulas tell
+    apart, summed: net weight (weighed, else declared) and value (each trade's fen, floored)."""
+
+    family: str
+    factor_material: str | None
+    utilised: bool  # not sent to disposal
+    buyer_in_cluster: bool
+    weighed: bool
+    disputed: bool
+    count: int
+    net_g: int
+    value_fen: int
+
+
+@dataclass(frozen=True)
+class MarketFacts:
+    """The market's side of one period as the formulas read it: sums and counts, and the
+    durations the medians need. `market.summarise` makes it from trade and lot records; the
+    dashboard reads it summed in SQL (`market_sql`), and a test holds the two equal."""
+
+    delivered: tuple[DeliveredGroup, ...] = ()
+    generated_g: int = 0  # producers' lots listed in the period: weighed net, else declared
+    generated_lots: int = 0
+    generated_weighed: int = 0  # of those, counted by weighed net
+    lead_s: tuple[int, ...] = ()  # listing → pickup (seconds), lots picked up in the period
+    lead_by_delivery: int = 0  # of those, timed by delivery for want of a confirmed pickup
+    settle_s: tuple[int, ...] = ()  # delivery → settlement (seconds), trades settled in it
+    sales_ended: int = 0
+    sales_sold: int = 0
+    priced: int = 0  # trades made in the period, not cancelled
+    reserved: int = 0  # of those, with a reserve price
+    reserve_got: int = 0  # Σ price × declared g of the reserved ones
+    reserve_ask: int = 0  # Σ reserve × declared g
+    indexed: int = 0
+    index_got: int = 0
+    index_ask: int = 0
+    closed: int = 0  # trades closed in the period
+    closed_complete: int = 0  # of those, with a complete passport
+
+
+@dataclass(frozen=True)
 class Records:
     """Everything the formulas read for one period and scope, plus why a source is missing."""
 
@@ -187,3 +230,4 @@ class Records:
     reports: list[OrgReport] = field(default_factory=list)
     orgs: list[OrgRec] = field(default_factory=list)
     factors: Factors = field(default_factory=Factors)
+    market: MarketFacts | None = None  # summed in SQL; None: sum `trades` and `lots`

@@ -97,7 +97,6 @@ def local(at: datetime | None) -> datetime | None:
 
 def load_lots(period: Period, scope: Scope) -> list[LotRec]:
     lo, hi = utc_bounds(period)
-    sold = sa.select(Trade.id).where(Trade.lot_id == Lot.id).exists()
     q = (
         sa.select(
             Lot.id,
@@ -106,12 +105,14 @@ def load_lots(period: Period, scope: Scope) -> list[LotRec]:
             Lot.quantity_g,
             Lot.listed_at,
             Sale.closed_at,
-            sold,
+            Trade.id.is_not(None),
             Lot.hazardous,
             Organization.kind,
+            Trade.net_g,
         )
         .join(Organization, Organization.id == Lot.organization_id)
         .outerjoin(Sale, Sale.lot_id == Lot.id)
+        .outerjoin(Trade, Trade.lot_id == Lot.id)
         .where(
             sa.or_(Lot.listed_at.between(lo, hi), Sale.closed_at.between(lo, hi)),
             sql.org_filter([Lot.organization_id], scope.orgs),
@@ -120,8 +121,8 @@ def load_lots(period: Period, scope: Scope) -> list[LotRec]:
     if scope.family:
         q = q.where(Lot.family_code == scope.family)
     return [
-        LotRec(i, o, f, g, local(la), local(sc), bool(s), bool(h), k == OrgKind.PRODUCER)
-        for i, o, f, g, la, sc, s, h, k in db.session.execute(q)
+        LotRec(i, o, f, g, local(la), local(sc), bool(s), bool(h), k == OrgKind.PRODUCER, w)
+        for i, o, f, g, la, sc, s, h, k, w in db.session.execute(q)
     ]
 
 

@@ -3,7 +3,7 @@
 The fixture (March 2026, Asia/Shanghai days):
 
 lots (producer unless noted)      declared   listed   sale ended  sold
-  L1 org 10 PA                    10 t       03-02    03-05       yes  → T1
+  L1 org 10 PA                    10 t       03-02    03-05       yes  → T1 (weighed 9.8 t)
   L2 org 10 PL                     4 t       03-03    03-06       yes  → T2
   L3 org 11 FE                     6 t       03-10    03-12       no
   L4 station 30 PA (not producer)  5 t       03-15    03-18       yes  → T3
@@ -68,7 +68,7 @@ FACTORS = Factors(
 )
 
 LOTS = [
-    LotRec(1, 10, "PA", 10_000_000, at(2, 10), at(5), True),
+    LotRec(1, 10, "PA", 10_000_000, at(2, 10), at(5), True, weighed_g=9_800_000),
     LotRec(2, 10, "PL", 4_000_000, at(3, 8), at(6), True),
     LotRec(3, 11, "FE", 6_000_000, at(10), at(12), False),
     LotRec(4, 30, "PA", 5_000_000, at(15), at(18), True, producer=False),
