@@ -13,6 +13,9 @@ drill-downs) are summed here. Which trades count where is decided once, in this 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import astuple
+
 from marketplace.dashboard.records import (
     DeliveredGroup,
     LotRec,
@@ -37,6 +40,11 @@ def in_period(period: Period, at: object) -> bool:
 
 def seconds(later: object, earlier: object) -> int:
     return int((later - earlier).total_seconds())  # type: ignore[operator]
+
+
+def in_order(groups: Iterable[DeliveredGroup]) -> tuple[DeliveredGroup, ...]:
+    """Delivered groups in one order whatever made them (so two facts compare equal)."""
+    return tuple(sorted(groups, key=lambda g: repr(astuple(g)[:6])))
 
 
 def summarise(period: Period, trades: list[TradeRec], lots: list[LotRec]) -> MarketFacts:
@@ -66,10 +74,7 @@ def summarise(period: Period, trades: list[TradeRec], lots: list[LotRec]) -> Mar
     ended = [x for x in lots if in_period(period, x.sale_closed_at)]
     closed = [t for t in trades if in_period(period, t.closed_at)]
     return MarketFacts(
-        delivered=tuple(
-            DeliveredGroup(*k, *v)  # type: ignore[arg-type]
-            for k, v in sorted(sums.items(), key=lambda kv: repr(kv[0]))
-        ),
+        delivered=in_order(DeliveredGroup(*k, *v) for k, v in sums.items()),  # type: ignore[arg-type]
         generated_g=sum(x.weighed_g if x.weighed_g is not None else x.declared_g for x in listed),
         generated_lots=len(listed),
         generated_weighed=sum(1 for x in listed if x.weighed_g is not None),

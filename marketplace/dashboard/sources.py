@@ -168,6 +168,11 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
                 Trade.delivered_at >= lo,
                 Trade.settled_at >= lo,
                 Trade.closed_at >= lo,
+                Trade.id.in_(  # picked up in the period, not delivered yet
+                    sa.select(PickupRequest.trade_id)
+                    .join(RouteStop, RouteStop.request_id == PickupRequest.id)
+                    .where(RouteStop.kind == "pickup", RouteStop.confirmed_at >= lo)
+                ),
             ),
             sql.org_filter([Trade.seller_id, Trade.buyer_id], scope.orgs),
         )
@@ -177,7 +182,7 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
     rows = db.session.execute(q).all()
     pickups = _pickups(q.with_only_columns(Trade.id).subquery())
     closed = [r.lot_id for r in rows if r.closed_at is not None]
-    complete = _passports(closed) if passports else {}
+    complete = passports_complete(closed) if passports else {}
     out = []
     for r in rows:
         picked, due = pickups.get(r.id, (None, None))
@@ -212,7 +217,8 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
 
 
 def _pickups(trade_ids: Any) -> dict[int, tuple[datetime | None, datetime | None]]:
-    """trade id → (driver-confirmed pickup time, end of its pickup window), in one query."""
+    """trade id → (driver-confirmed pickup time, end of its pickup window), in one query; a
+    trade collected twice (a split load) counts by its last pickup, as `market_sql` does."""
     q = (
         sa.select(
             PickupRequest.trade_id,
@@ -226,6 +232,7 @@ def _pickups(trade_ids: Any) -> dict[int, tuple[datetime | None, datetime | None
             RouteStop.kind == "pickup",
             RouteStop.confirmed_at.is_not(None),
         )
+        .order_by(RouteStop.confirmed_at)
     )
     out: dict[int, tuple[datetime | None, datetime | None]] = {}
     for tid, at, day, end_s in db.session.execute(q):
@@ -237,7 +244,7 @@ def passport_id(lot_id: int) -> str:
     return f"HL-{lot_id:06d}"
 
 
-def _passports(lot_ids: list[int]) -> dict[int, bool]:
+def passports_complete(lot_ids: list[int]) -> dict[int, bool]:
     """lot id → its chain has listing, pickup, delivery and end use; absent: no chain at all."""
     steps: dict[str, set[str]] = defaultdict(set)
     for part in sql.parts(lot_ids):
@@ -280,13 +287,24 @@ def load_orgs(scope: Scope, active: set[int]) -> list[OrgRec]:
     return [OrgRec(i, str(k), i in active) for i, k in db.session.execute(q)]
 
 
+# What each indicator reads: the market's facts by name (`MarketFacts`: delivered, generated,
+# lead, settle, sales, priced, closed; made from lots and trades) and the other sources.
+MARKET = frozenset({"delivered", "generated", "lead", "settle", "sales", "priced", "closed"})
+DELIVERED = frozenset({"delivered"})
 NEEDS: dict[str, frozenset[str]] = {
-    "utilisation_rate": frozenset({"lots", "trades", "weighings", "reports"}),
-    "generation_intensity": frozenset({"lots", "trades", "weighings", "reports"}),
+    "utilisation_rate": frozenset({"delivered", "generated", "weighings", "reports"}),
+    "generation_intensity": frozenset({"generated", "weighings", "reports"}),
     "substitution_rate": frozenset({"reports"}),
-    "co2e_avoided_net": frozenset({"trades", "trips"}),
-    "clearance_rate": frozenset({"lots"}),
-    "traceability_completeness": frozenset({"trades", "passports"}),
+    "recycled_volume": DELIVERED,
+    "co2e_avoided_gross": DELIVERED,
+    "co2e_avoided_net": frozenset({"delivered", "trips"}),
+    "pickup_lead_time": frozenset({"lead"}),
+    "clearance_rate": frozenset({"sales"}),
+    "price_realisation": frozenset({"priced"}),
+    "closed_loop_share": DELIVERED,
+    "landfill_diversion_rate": DELIVERED,
+    "traceability_completeness": frozenset({"closed"}),
+    "escrow_settlement": frozenset({"settle", "delivered"}),
     "weighing_anomaly_rate": frozenset({"weighings"}),
     "downgrade_rate": frozenset({"weighings"}),
     "bale_yield": frozenset({"weighings"}),
@@ -303,22 +321,23 @@ NEEDS: dict[str, frozenset[str]] = {
         )
     },
 }
-ALL = frozenset({"lots", "trades", "weighings", "trips", "reports", "orgs", "passports"})
+ALL = MARKET | frozenset({"weighings", "trips", "reports", "orgs"})
 
 
 def needs(keys: list[str] | tuple[str, ...]) -> frozenset[str]:
-    """The sources a set of indicators reads (trades for the market ones not listed)."""
+    """The sources a set of indicators reads."""
     out: frozenset[str] = frozenset()
     for k in keys:
-        out |= NEEDS.get(k, frozenset({"trades"}))
+        out |= NEEDS[k]
     return out
 
 
 def load(period: Period, scope: Scope, want: frozenset[str] = ALL) -> Records:
     """The records the formulas read for one period and scope; `want` limits the sources read
     (a drill-down or trend of one indicator reads only its own)."""
-    lots = load_lots(period, scope) if "lots" in want else []
-    trades = load_trades(period, scope, "passports" in want) if "trades" in want else []
+    rows = bool(want & MARKET)  # the facts are summed from all of a period's lots and trades
+    lots = load_lots(period, scope) if rows else []
+    trades = load_trades(period, scope, "closed" in want) if rows else []
     weighings = []
     if "weighings" in want:
         weighings = summary.groups([period], scope.orgs, scope.family).get(0, [])

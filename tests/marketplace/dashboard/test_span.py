@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from marketplace.dashboard import indicators, sources, span
+from marketplace.dashboard import indicators, market, sources, span
 from marketplace.dashboard.api import buckets
 from marketplace.dashboard.records import Period
 from station.models.flow import Stage, Weighing
@@ -20,9 +20,11 @@ MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
 
 def _same(a, b) -> None:
-    for name in ("lots", "trades", "weighings", "trips", "reports", "orgs"):
+    """The summed read and the records read agree: the market's facts and every other source."""
+    for name in ("weighings", "trips", "reports", "orgs"):
         assert sorted(map(repr, getattr(a, name))) == sorted(map(repr, getattr(b, name))), name
     assert a.period == b.period
+    assert a.market == market.summarise(b.period, b.trades, b.lots)
 
 
 @pytest.fixture
@@ -73,37 +75,169 @@ def test_many_periods_equal_one_by_one(app, reweighed_later, kind, ident) -> Non
         assert sum(sum(w.count for w in r.weighings) for r in span.load_many(weeks, scope)) == 4
 
 
-def test_dealing_rows_to_periods_equals_testing_every_period() -> None:
-    """The bisection only skips periods the predicates would refuse, boundary stamps included
-    (pure: random trades and lots over adjacent weeks, and over a month and the one before)."""
+@pytest.fixture
+def busy_market(app, catalogue):
+    """Eighty random lots and trades over February and March with stamps on the periods'
+    bounds, cancellations, disputes, unweighed deliveries, buyers outside the cluster, sales
+    without a reserve, and pickups confirmed by drivers (one lot collected twice)."""
     import random
     from datetime import timedelta
 
-    from marketplace.dashboard.records import LotRec, TradeRec
+    from core.catalogue import Category
+    from core.enums import OrgKind
+    from core.models import Cluster, Site
+    from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
+    from marketplace.fleet.models import Vehicle
+    from marketplace.lots.models import Lot, LotStatus
+    from marketplace.trading.auction import SaleMode
+    from marketplace.trading.models import Dispute, DisputeKind, Sale, Trade, TradeStatus
+    from tests.factories import make_org
 
-    rng = random.Random(11)
-    weeks = buckets(Period(date(2026, 1, 1), date(2026, 3, 31)), "week")
-    edges = [b for p in weeks for b in span.utc_bounds(p)]
-
-    def stamp():
-        if rng.random() < 0.3:
-            return rng.choice(edges)  # exactly on a period's bound
-        return datetime(2025, 12, 20, tzinfo=UTC) + timedelta(minutes=rng.randrange(150_000))
-
-    def maybe():
-        return stamp() if rng.random() < 0.6 else None
-
-    trades = [
-        TradeRec(i, i, 1, 2, "PA", 1, 1, stamp(), delivered_at=maybe(), closed_at=maybe())
-        for i in range(400)
+    rng = random.Random(7)
+    home, away = (
+        Cluster(code="DG", name_zh="东莞", name_en="Dongguan"),
+        Cluster(code="SZ", name_zh="深圳", name_en="Shenzhen"),
+    )
+    db.session.add_all([home, away])
+    db.session.flush()
+    producers = [make_org(OrgKind.PRODUCER, cluster_id=home.id) for _ in range(3)]
+    buyers = [make_org(OrgKind.RECYCLER, cluster_id=c.id) for c in (home, home, away)]
+    station = make_org(OrgKind.STATION, cluster_id=home.id)
+    haulier = make_org(OrgKind.LOGISTICS, cluster_id=home.id)
+    sites = [
+        Site(organization=p, name="厂", address="长安", lat=22.8, lon=113.8) for p in producers
     ]
-    lots = [LotRec(i, 1, "PA", 1, listed_at=maybe(), sale_closed_at=maybe()) for i in range(400)]
-    for periods in (weeks, [MARCH, sources.previous(MARCH)]):
-        bounds = [span.utc_bounds(p) for p in periods]
-        for rows, rng_of, keep in (
-            (trades, span._trade_range, span._trade_in),
-            (lots, span._lot_range, span._lot_in),
-        ):
-            dealt = span._deal(rows, bounds, rng_of, keep)
-            for i, (lo, hi) in enumerate(bounds):
-                assert dealt[i] == [r for r in rows if keep(r, lo, hi)]
+    db.session.add_all(sites)
+    cats = list(db.session.scalars(sa.select(Category).where(Category.parent_id.is_not(None))))
+    truck = Vehicle(
+        organization=haulier,
+        plate="粤S12345",
+        vehicle_type="truck",
+        type_zh="货车",
+        capacity_kg=10_000,
+        capacity_m3=30,
+    )
+    plan = RoutePlan(organization_id=haulier.id, day=date(2026, 3, 1), state="published")
+    db.session.add_all([truck, plan])
+    db.session.flush()
+    edges = [
+        b
+        for p in buckets(Period(date(2026, 1, 20), date(2026, 4, 10)), "week")
+        for b in span.utc_bounds(p)
+    ]
+
+    def stamp(after):
+        if rng.random() < 0.25:
+            later = [e for e in edges if e >= after]
+            if later:
+                return rng.choice(later[:3])
+        return after + timedelta(minutes=rng.randrange(1, 20_000))
+
+    for n in range(80):
+        i = rng.randrange(3)
+        cat = rng.choice(cats)
+        seller = producers[i] if n % 9 else station
+        listed = stamp(datetime(2026, 1, 25, tzinfo=UTC))
+        lot = Lot(
+            organization_id=seller.id,
+            site_id=sites[i].id,
+            title="批次",
+            category_id=cat.id,
+            family_code=cat.code[:2],
+            dql=3,
+            quantity_g=rng.randrange(1, 20) * 500_000,
+            lat=22.8,
+            lon=113.8,
+            status=LotStatus.CLOSED,
+            listed_at=listed,
+        )
+        db.session.add(lot)
+        db.session.flush()
+        closed_sale = stamp(listed)
+        db.session.add(
+            Sale(
+                lot_id=lot.id,
+                mode=SaleMode.ASCENDING,
+                deadline=closed_sale,
+                closed_at=closed_sale,
+                reserve_fen=rng.choice([None, 0, 120_000, 150_000]),
+            )
+        )
+        if rng.random() < 0.2:
+            continue  # unsold
+        created = stamp(closed_sale)
+        delivered = stamp(created) if rng.random() < 0.85 else None
+        settled = stamp(delivered) if delivered and rng.random() < 0.8 else None
+        trade = Trade(
+            lot_id=lot.id,
+            buyer_id=rng.choice(buyers).id,
+            seller_id=seller.id,
+            price_fen_per_t=rng.randrange(80_000, 200_000),
+            quantity_g=lot.quantity_g,
+            lot_version=1,
+            created_at=created,
+            status=TradeStatus.CANCELLED if rng.random() < 0.1 else TradeStatus.CLOSED,
+            net_g=lot.quantity_g + rng.randrange(-90_000, 90_000) if rng.random() < 0.7 else None,
+            delivered_at=delivered,
+            settled_at=settled,
+            closed_at=stamp(settled) if settled and rng.random() < 0.7 else None,
+            end_use_kind=rng.choice(["recycling", "disposal", "energy", None]),
+        )
+        db.session.add(trade)
+        db.session.flush()
+        if rng.random() < 0.15:
+            db.session.add(
+                Dispute(
+                    trade_id=trade.id, kind=DisputeKind.WEIGHT, claim_fen=100, description="磅差"
+                )
+            )
+        for k in range(0 if rng.random() < 0.5 else 1 if n % 7 else 2):
+            req = PickupRequest(
+                source="trade",
+                source_id=trade.id,
+                trade_id=trade.id,
+                day=created.date() + timedelta(days=k),
+                organization_id=seller.id,
+                site_name="厂",
+                lat=22.8,
+                lon=113.8,
+                kg=1,
+                m3=1,
+                window_start_s=0,
+                window_end_s=86_400,
+            )
+            db.session.add(req)
+            db.session.flush()
+            db.session.add(
+                RouteStop(
+                    plan_id=plan.id,
+                    vehicle_id=truck.id,
+                    seq=n,
+                    request_id=req.id,
+                    confirmed_at=stamp(created),
+                )
+            )
+    db.session.commit()
+    return {"producer": producers[0].id, "outside": buyers[2].id}
+
+
+@pytest.mark.parametrize(
+    ("kind", "ident"),
+    [("cluster", None), ("material", "PA"), ("org", "producer"), ("org", "outside")],
+)
+def test_market_facts_in_sql_equal_the_records_summed(app, busy_market, kind, ident) -> None:
+    scope = sources.resolve_scope(kind, str(busy_market.get(ident, ident)) if ident else None)
+    weeks = buckets(Period(date(2026, 1, 26), date(2026, 4, 5)), "week")
+    months = buckets(Period(date(2026, 2, 1), date(2026, 3, 31)), "month")
+    for periods in (weeks, months, [MARCH, sources.previous(MARCH)]):
+        for p, recs in zip(periods, span.load_many(periods, scope), strict=True):
+            alone = sources.load(p, scope)
+            assert recs.market == market.summarise(p, alone.trades, alone.lots), p
+    facts = span.load_many([Period(date(2026, 1, 1), date(2026, 4, 30))], scope)[0].market
+    if kind == "cluster":  # the fixture reaches every fact
+        for name in ("delivered", "lead_s", "settle_s", "reserved", "lead_by_delivery"):
+            assert getattr(facts, name), name
+        assert facts.generated_weighed
+        assert facts.sales_sold
+        assert any(g.disputed for g in facts.delivered)
+        assert any(not g.buyer_in_cluster for g in facts.delivered)
