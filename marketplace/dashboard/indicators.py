@@ -9,7 +9,6 @@ Strings are Chinese source messages marked with `N_`; the API translates them.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -259,18 +258,16 @@ def co2e_avoided_net(r: Records) -> Figure:
 def pickup_lead_time(r: Records) -> Figure:
     """Median (and p90) hours from listing to pickup, for lots picked up in the period."""
     key, m = "pickup_lead_time", market.of(r)
-    if not m.lead_s:
+    if not m.lead.n:
         return missing(key, "h", NO_PICKUPS)
-    hours = sorted(Decimal(s) / 3600 for s in m.lead_s)
-    p90 = hours[min(len(hours) - 1, max(0, -(-9 * len(hours) // 10) - 1))]
     by_stop = m.lead_by_delivery == 0
     return Figure(
         key,
-        q(statistics.median(hours), "0.1"),
+        q(hours(m.lead.median_s), "0.1"),
         "h",
         basis=N_("司机确认提货时间") if by_stop else N_("提货时间，未确认的按到货时间"),
         records=Drill("trades", {"picked_up": True}),
-        extra={"p90_h": q(p90, "0.1"), "count": len(hours)},
+        extra={"p90_h": q(hours(m.lead.p90_s), "0.1"), "count": m.lead.n},
     )
 
 
@@ -364,17 +361,16 @@ def traceability_completeness(r: Records) -> Figure:
 def escrow_settlement(r: Records) -> Figure:
     """Median hours from delivery to escrow settlement; the dispute rate beside it."""
     key, m = "escrow_settlement", market.of(r)
-    if not m.settle_s:
+    if not m.settle.n:
         return missing(key, "h", NOTHING)
-    hours = [Decimal(s) / 3600 for s in m.settle_s]
     delivered = sum(g.count for g in m.delivered)
     disputes = sum(g.count for g in m.delivered if g.disputed)
-    extra: dict[str, Any] = {"count": len(hours)}
+    extra: dict[str, Any] = {"count": m.settle.n}
     if delivered:
         extra["dispute_rate_pct"] = ratio_pct(Decimal(disputes), Decimal(delivered))
     return Figure(
         key,
-        q(statistics.median(hours), "0.1"),
+        q(hours(m.settle.median_s), "0.1"),
         "h",
         basis=N_("托管账本结算时间"),
         records=Drill("trades", {"settled": True}),
@@ -390,6 +386,10 @@ FORMULAS: dict[str, Callable[[Records], Figure]] = {
 def compute(records: Records, keys: Iterable[str] = KEYS) -> list[Figure]:
     """Every requested indicator over the same records, in the issue's order."""
     return [FORMULAS[k](records) for k in keys]
+
+
+def hours(s: Decimal | int | None) -> Decimal:
+    return Decimal(s or 0) / 3600
 
 
 def change_pct(now: Decimal | None, before: Decimal | None) -> Decimal | None:

@@ -193,18 +193,28 @@ class DeliveredGroup:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """How long something took over the trades that count: how many, the median and the 90th
+    percentile (the smallest duration at or above 90 % of them), in seconds."""
+
+    n: int = 0
+    median_s: Decimal | None = None
+    p90_s: int | None = None
+
+
+@dataclass(frozen=True)
 class MarketFacts:
     """The market's side of one period as the formulas read it: sums and counts, and the
-    durations the medians need. `market.summarise` makes it from trade and lot records; the
+    spread of the durations. `market.summarise` makes it from trade and lot records; the
     dashboard reads it summed in SQL (`market_sql`), and a test holds the two equal."""
 
     delivered: tuple[DeliveredGroup, ...] = ()
     generated_g: int = 0  # producers' lots listed in the period: weighed net, else declared
     generated_lots: int = 0
     generated_weighed: int = 0  # of those, counted by weighed net
-    lead_s: tuple[int, ...] = ()  # listing → pickup (seconds), lots picked up in the period
+    lead: Spread = Spread()  # listing → pickup, lots picked up in the period
     lead_by_delivery: int = 0  # of those, timed by delivery for want of a confirmed pickup
-    settle_s: tuple[int, ...] = ()  # delivery → settlement (seconds), trades settled in it
+    settle: Spread = Spread()  # delivery → settlement, trades settled in the period
     sales_ended: int = 0
     sales_sold: int = 0
     priced: int = 0  # trades made in the period, not cancelled

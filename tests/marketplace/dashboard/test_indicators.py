@@ -316,3 +316,18 @@ def test_reported_denominators_without_records_are_no_data_not_zero() -> None:
     only_reports = Records(MARCH, reports=REPORTS)
     assert ind.generation_intensity(only_reports).no_data == fg.NOTHING
     assert ind.FORMULAS["station_utilisation"](only_reports).no_data == fg.NO_WEIGHINGS
+
+
+def test_spread_is_the_median_and_the_90th_percentile() -> None:
+    """As `statistics.median` and PostgreSQL's percentile_disc(0.9) (read off it for 1..40:
+    10 values → 9, 20 → 18, 30 → 27, 31 → 28)."""
+    import statistics
+
+    from marketplace.dashboard.market import spread
+
+    assert spread([]).n == 0
+    for n, p90 in ((1, 1), (2, 2), (10, 9), (11, 10), (20, 18), (30, 27), (31, 28), (40, 36)):
+        values = list(range(n, 0, -1))  # unsorted on purpose
+        s = spread(values)
+        assert (s.n, s.p90_s) == (n, p90)
+        assert s.median_s == statistics.median(D(v) for v in values)
