@@ -234,15 +234,17 @@ def indicators_file(fmt: str) -> Any:
 def _records(key: str) -> tuple[str, list[Column], list[dict[str, Any]], int, int, int]:
     actor = require_actor()
     period, scope = period_arg(), scope_arg(actor)
-    recs = sources.load(period, scope, sources.needs([key]))
+    recs = span.load_many([period], scope, sources.needs([key]))[0]  # sums: which records
     fig = indicators.FORMULAS[key](recs)
     page = _page("page", 1, 100_000)
     per_page = _page("per_page", 50, 500)
     kind = fig.records.kind
     if kind == "weighings":
         items, total = drill.weighing_rows(recs, fig.records, scope, page, per_page)
+    elif kind in ("trades", "lots"):
+        items, total = drill.market_rows(period, scope, fig.records, page, per_page)
     else:
-        everything = drill.rows(recs, fig.records, scope)
+        everything = drill.rows(recs, fig.records)
         total = len(everything)
         items = [drill.as_row(x) for x in everything[(page - 1) * per_page : page * per_page]]
     return kind, drill.COLUMNS[kind], items, page, per_page, total

@@ -1,8 +1,8 @@
 """The records behind a figure: the rows its `Drill` names, as plain dicts for JSON and files.
 
-Trades, lots, trips, reports and organisations come from the records the formulas read (so a
-drill-down lists exactly what was counted); weighings are aggregated for the formulas, so their
-rows are read from the table, one page at a time.
+Trips, reports and organisations come from the records the formulas read; trades, lots and
+weighings are summed for the formulas, so their rows are found by the same conditions in SQL,
+one page at a time (a cluster's month is thousands of trades; a page is fifty).
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.catalogue import Category
 from core.db import db
 from core.i18n import N_
-from marketplace.dashboard import sources
-from marketplace.dashboard.figures import Drill, _in, delivered, utilised
-from marketplace.dashboard.records import Records
+from marketplace.dashboard import sources, sql
+from marketplace.dashboard.figures import Drill
+from marketplace.dashboard.records import Period, Records, utc_bounds
+from marketplace.dispatch.models import PickupRequest, RouteStop
+from marketplace.lots.models import Lot
+from marketplace.trading.models import Sale, Trade, TradeStatus
 from station.models.flow import Deduction, Weighing
 from station.reports import Column
 
@@ -80,42 +84,97 @@ COLUMNS: dict[str, list[Column]] = {
 }
 
 
-def _trades(r: Records, f: dict[str, Any]) -> list[Any]:
-    if f.get("delivered"):
-        return delivered(r) if f.get("all") else [t for t in delivered(r) if utilised(t)]
-    if f.get("picked_up"):
-        return [t for t in r.trades if _in(r.period, t.picked_up_at or t.delivered_at)]
-    if f.get("closed"):
-        return [t for t in r.trades if _in(r.period, t.closed_at)]
-    if f.get("settled"):
-        return [t for t in r.trades if _in(r.period, t.settled_at)]
-    if f.get("reserve"):
-        return [t for t in r.trades if _in(r.period, t.created_at) and t.reserve_fen_per_t]
-    return list(r.trades)
-
-
 def as_row(record: Any) -> dict[str, Any]:
     """A record as a flat dict (shallow: cheaper than `dataclasses.asdict` on a page)."""
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
-def rows(r: Records, drill: Drill, scope: sources.Scope) -> list[Any]:
-    """Every record behind a figure, unconverted (page, then `as_row`); weighings: use
-    `weighing_rows`, which pages in SQL."""
+def rows(r: Records, drill: Drill) -> list[Any]:
+    """Every record behind a figure of trips, reports or organisations (few: paged here);
+    trades, lots and weighings are paged in SQL (`market_rows`, `weighing_rows`)."""
+    f = drill.filters
+    if drill.kind == "trips":
+        return list(r.trips)
+    if drill.kind == "reports":
+        return list(r.reports)
+    if drill.kind == "orgs":
+        return [o for o in r.orgs if not f.get("active") or o.active]
+    raise ValueError(f"{drill.kind} page in SQL")
+
+
+def _picked_at() -> Any:
+    last = (
+        sa.select(PickupRequest.trade_id, sa.func.max(RouteStop.confirmed_at).label("at"))
+        .join(RouteStop, RouteStop.request_id == PickupRequest.id)
+        .where(RouteStop.kind == "pickup", RouteStop.confirmed_at.is_not(None))
+        .group_by(PickupRequest.trade_id)
+        .subquery()
+    )
+    return last, sa.func.coalesce(last.c.at, Trade.delivered_at)
+
+
+def _trade_ids(period: Period, scope: sources.Scope, f: dict[str, Any]) -> tuple[Any, Any]:
+    """The ids of the trades behind a figure (the filters `market.summarise` counts by), and
+    the time they are listed by, newest first."""
+    lo, hi = utc_bounds(period)
+    q = sa.select(Trade.id).where(sql.org_filter([Trade.seller_id, Trade.buyer_id], scope.orgs))
+    if scope.family:
+        parent, fam, _ = sql.family_expr()
+        q = (
+            q.join(Lot, Lot.id == Trade.lot_id)
+            .join(Category, Category.id == Lot.category_id)
+            .outerjoin(parent, parent.id == Category.parent_id)
+            .where(fam == scope.family)
+        )
+    if f.get("delivered"):
+        order = Trade.delivered_at
+        q = q.where(Trade.status != TradeStatus.CANCELLED)
+        if not f.get("all"):
+            q = q.where(sa.func.coalesce(Trade.end_use_kind, "") != "disposal")
+    elif f.get("picked_up"):
+        last, order = _picked_at()
+        q = q.outerjoin(last, last.c.trade_id == Trade.id)
+    elif f.get("closed"):
+        order = Trade.closed_at
+    elif f.get("settled"):
+        order = Trade.settled_at
+    elif f.get("reserve"):
+        order = Trade.created_at
+        reserve = sa.select(Sale.reserve_fen).where(Sale.lot_id == Trade.lot_id).scalar_subquery()
+        q = q.where(sa.func.coalesce(reserve, 0) != 0)
+    else:
+        return q.where(sources.trades_of(lo, hi)), Trade.created_at
+    return q.where(order >= lo, order < hi), order
+
+
+def market_rows(
+    period: Period, scope: sources.Scope, drill: Drill, page: int, per_page: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the trades or lots behind a figure, and how many there are: the ids are
+    found and counted in SQL, and only the page's records are loaded."""
     f = drill.filters
     if drill.kind == "trades":
-        items: list[Any] = _trades(r, f)
-    elif drill.kind == "lots":
-        items = [x for x in r.lots if not f.get("sale_closed") or _in(r.period, x.sale_closed_at)]
-    elif drill.kind == "trips":
-        items = list(r.trips)
-    elif drill.kind == "reports":
-        items = list(r.reports)
-    elif drill.kind == "orgs":
-        items = [o for o in r.orgs if not f.get("active") or o.active]
+        ids, order = _trade_ids(period, scope, f)
     else:
-        raise ValueError("weighings page in SQL: use weighing_rows")
-    return items
+        lo, hi = utc_bounds(period)
+        ids = sa.select(Lot.id).outerjoin(Sale, Sale.lot_id == Lot.id)
+        ids = ids.where(sql.org_filter([Lot.organization_id], scope.orgs))
+        if scope.family:
+            ids = ids.where(Lot.family_code == scope.family)
+        if f.get("sale_closed"):
+            order = Sale.closed_at
+            ids = ids.where(Sale.closed_at >= lo, Sale.closed_at < hi)
+        else:
+            order = Lot.listed_at
+            ids = ids.where(sa.or_(Lot.listed_at.between(lo, hi), Sale.closed_at.between(lo, hi)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ids.subquery())) or 0
+    pick = ids.order_by(order.desc().nulls_last(), ids.selected_columns[0].desc())
+    wanted = list(db.session.scalars(pick.limit(per_page).offset((page - 1) * per_page)))
+    if drill.kind == "trades":
+        found = {t.id: t for t in sources.load_trades(period, scope, only=wanted)}
+    else:
+        found = {x.id: x for x in sources.load_lots(period, scope, only=wanted)}
+    return [as_row(found[i]) for i in wanted if i in found], total
 
 
 def weighing_rows(

@@ -94,17 +94,22 @@ def _which(at: datetime, bounds: Bounds) -> int | None:
     return i if at < bounds[i][1] else None
 
 
-def _trades(q: Any, scope: Scope, *where: Any) -> Any:
-    """`q` over trades joined to their lot and its family, in the scope."""
-    parent, fam, _ = FAMILY
-    q = (
-        q.select_from(Trade)
-        .join(Lot, Lot.id == Trade.lot_id)
-        .join(Category, Category.id == Lot.category_id)
-        .outerjoin(parent, parent.id == Category.parent_id)
-        .where(sql.org_filter([Trade.seller_id, Trade.buyer_id], scope.orgs), *where)
+def _trades(q: Any, scope: Scope, *where: Any, family: bool = False) -> Any:
+    """`q` over trades in the scope; joined to their lot and its category when a column or
+    the scope's material asks for them (each join costs a hash of the period's trades)."""
+    q = q.select_from(Trade).where(
+        sql.org_filter([Trade.seller_id, Trade.buyer_id], scope.orgs), *where
     )
-    return q.where(fam == scope.family) if scope.family else q
+    if family or scope.family:
+        parent, fam, _ = FAMILY
+        q = (
+            q.join(Lot, Lot.id == Trade.lot_id)
+            .join(Category, Category.id == Lot.category_id)
+            .outerjoin(parent, parent.id == Category.parent_id)
+        )
+        if scope.family:
+            q = q.where(fam == scope.family)
+    return q
 
 
 def _lots(scope: Scope) -> list[Any]:
@@ -131,7 +136,7 @@ def _delivered(bounds: Bounds, scope: Scope) -> dict[int, list[DeliveredGroup]]:
     value = Trade.price_fen_per_t * net // 1_000_000  # each trade's fen, floored, as `value_fen`
     q = sa.select(*keys, sa.func.count(), sa.func.sum(net), sa.func.sum(value))
     q = (
-        _trades(q, scope, NOT_CANCELLED, *_within(Trade.delivered_at, bounds))
+        _trades(q, scope, NOT_CANCELLED, *_within(Trade.delivered_at, bounds), family=True)
         .join(seller, seller.id == Trade.seller_id)
         .join(buyer, buyer.id == Trade.buyer_id)
         .outerjoin(disputed, disputed.c.trade_id == Trade.id)
@@ -227,6 +232,8 @@ def _lead(bounds: Bounds, scope: Scope) -> dict[int, tuple[Spread, int]]:
 
     def query(*cols: Any) -> Any:
         q = _trades(sa.select(*cols), scope, Lot.listed_at.is_not(None), *_within(when, bounds))
+        if not scope.family:  # else joined already
+            q = q.join(Lot, Lot.id == Trade.lot_id)
         return q.outerjoin(picked, picked.c.trade_id == Trade.id)
 
     return _spreads(query, when, Lot.listed_at, bounds, by_delivery, picked.c.at.is_(None))

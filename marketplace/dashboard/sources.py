@@ -95,8 +95,10 @@ def local(at: datetime | None) -> datetime | None:
     return at.astimezone(TZ) if at is not None else None
 
 
-def load_lots(period: Period, scope: Scope) -> list[LotRec]:
+def load_lots(period: Period, scope: Scope, only: list[int] | None = None) -> list[LotRec]:
+    """Lots listed or whose sale closed in the period, or only the lots with the ids given."""
     lo, hi = utc_bounds(period)
+    when = sa.or_(Lot.listed_at.between(lo, hi), Sale.closed_at.between(lo, hi))
     q = (
         sa.select(
             Lot.id,
@@ -114,7 +116,7 @@ def load_lots(period: Period, scope: Scope) -> list[LotRec]:
         .outerjoin(Sale, Sale.lot_id == Lot.id)
         .outerjoin(Trade, Trade.lot_id == Lot.id)
         .where(
-            sa.or_(Lot.listed_at.between(lo, hi), Sale.closed_at.between(lo, hi)),
+            when if only is None else Lot.id.in_(only),
             sql.org_filter([Lot.organization_id], scope.orgs),
         )
     )
@@ -126,7 +128,11 @@ def load_lots(period: Period, scope: Scope) -> list[LotRec]:
     ]
 
 
-def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[TradeRec]:
+def load_trades(
+    period: Period, scope: Scope, passports: bool = True, only: list[int] | None = None
+) -> list[TradeRec]:
+    """The trades of the period (made before its end and made, delivered, picked up, settled
+    or closed in it), or only the trades with the ids given (a drill-down's page)."""
     lo, hi = utc_bounds(period)
     parent, fam, mat = family_expr()
     seller, buyer = aliased(Organization), aliased(Organization)
@@ -162,18 +168,7 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
         .join(seller, seller.id == Trade.seller_id)
         .join(buyer, buyer.id == Trade.buyer_id)
         .where(
-            Trade.created_at < hi,
-            sa.or_(
-                Trade.created_at >= lo,
-                Trade.delivered_at >= lo,
-                Trade.settled_at >= lo,
-                Trade.closed_at >= lo,
-                Trade.id.in_(  # picked up in the period, not delivered yet
-                    sa.select(PickupRequest.trade_id)
-                    .join(RouteStop, RouteStop.request_id == PickupRequest.id)
-                    .where(RouteStop.kind == "pickup", RouteStop.confirmed_at >= lo)
-                ),
-            ),
+            trades_of(lo, hi) if only is None else Trade.id.in_(only),
             sql.org_filter([Trade.seller_id, Trade.buyer_id], scope.orgs),
         )
     )
@@ -214,6 +209,25 @@ def load_trades(period: Period, scope: Scope, passports: bool = True) -> list[Tr
             )
         )
     return out
+
+
+def trades_of(lo: datetime, hi: datetime) -> Any:
+    """A period's trades: made before its end and made, delivered, picked up, settled or closed
+    in it."""
+    return sa.and_(
+        Trade.created_at < hi,
+        sa.or_(
+            Trade.created_at >= lo,
+            Trade.delivered_at >= lo,
+            Trade.settled_at >= lo,
+            Trade.closed_at >= lo,
+            Trade.id.in_(  # picked up in the period, not delivered yet
+                sa.select(PickupRequest.trade_id)
+                .join(RouteStop, RouteStop.request_id == PickupRequest.id)
+                .where(RouteStop.kind == "pickup", RouteStop.confirmed_at >= lo)
+            ),
+        ),
+    )
 
 
 def _pickups(trade_ids: Any) -> dict[int, tuple[datetime | None, datetime | None]]:
