@@ -26,6 +26,7 @@ it again.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import sys
 import time
@@ -159,6 +160,7 @@ def remeasure(args: argparse.Namespace) -> list[tuple[str, float, float]]:
         db.session.commit()
     build_summaries(app)
     vacuum_analyze(app)
+    gc.freeze()  # as wsgi.py does once the app is built
     results = measure(app, tokens, {"gov": gov, "producer": producer}, args)
     with app.app_context():
         db.engine.dispose()
@@ -190,6 +192,7 @@ def fresh(args: argparse.Namespace, rng: random.Random) -> list[tuple[str, float
             f" {args.runs} runs each",
             flush=True,
         )
+        gc.freeze()  # as wsgi.py does once the app is built
         results = measure(app, tokens, ids, args)
         with app.app_context():
             db.engine.dispose()

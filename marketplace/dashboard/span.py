@@ -10,6 +10,7 @@ records `sources.load` gives it would make (`test_span` holds them equal).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime
 from typing import Any
 
@@ -38,8 +39,16 @@ def cover(periods: list[Period]) -> Period:
     return Period(min(p.start for p in periods), max(p.end for p in periods))
 
 
-def _trip_in(t: TripRec, p: Period) -> bool:
-    return p.start <= t.day <= p.end
+def _by_period(trips: list[TripRec], periods: list[Period]) -> dict[int, list[TripRec]]:
+    """Each plan to the period its day falls in (periods never overlap), by bisection."""
+    order = sorted(range(len(periods)), key=lambda i: periods[i].start)
+    starts = [periods[i].start for i in order]
+    out: dict[int, list[TripRec]] = {}
+    for t in trips:
+        k = bisect_right(starts, t.day) - 1
+        if k >= 0 and t.day <= periods[order[k]].end:
+            out.setdefault(order[k], []).append(t)
+    return out
 
 
 def _report_in(r: OrgReport, p: Period) -> bool:
@@ -56,6 +65,7 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     reports = load_reports(span, scope) if "reports" in want else []
     weighings = summary.groups(periods, scope.orgs, scope.family) if "weighings" in want else {}
     table = factors.current()
+    trips_of = _by_period(trips, periods)
     members = load_orgs(scope, set()) if "orgs" in want else []
     active = active_by_period(periods) if members else [set() for _ in periods]
     out = []
@@ -64,7 +74,7 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
             Records(
                 p,
                 weighings=weighings.get(i, []),
-                trips=[x for x in trips if _trip_in(x, p)],
+                trips=trips_of.get(i, []),
                 reports=[x for x in reports if _report_in(x, p)],
                 orgs=[OrgRec(o.id, o.kind, o.id in active[i]) for o in members],
                 factors=table,
