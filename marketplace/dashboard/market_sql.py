@@ -228,10 +228,19 @@ def _lead(bounds: Bounds, scope: Scope) -> dict[int, tuple[Spread, int]]:
         .subquery()
     )
     when = sa.func.coalesce(picked.c.at, Trade.delivered_at)
+    # the trades that can count, found by index: delivered or collected in the periods
+    lo, hi = _within(Trade.delivered_at, bounds)
+    collected = (
+        sa.select(PickupRequest.trade_id)
+        .join(RouteStop, RouteStop.request_id == PickupRequest.id)
+        .where(RouteStop.kind == "pickup", *_within(RouteStop.confirmed_at, bounds))
+    )
+    candidate = sa.or_(sa.and_(lo, hi), Trade.id.in_(collected))
     by_delivery = sa.func.sum(sa.case((picked.c.at.is_(None), 1), else_=0))
 
     def query(*cols: Any) -> Any:
-        q = _trades(sa.select(*cols), scope, Lot.listed_at.is_not(None), *_within(when, bounds))
+        where = (Lot.listed_at.is_not(None), candidate, *_within(when, bounds))
+        q = _trades(sa.select(*cols), scope, *where)
         if not scope.family:  # else joined already
             q = q.join(Lot, Lot.id == Trade.lot_id)
         return q.outerjoin(picked, picked.c.trade_id == Trade.id)
