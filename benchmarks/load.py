@@ -1,5 +1,6 @@
-"""The platform under a realistic mix (issue 12): browse, search, lot detail and bids against
-gunicorn on a scratch PostgreSQL database holding a scaled-up market, headless and bounded in time.
+"""The platform under a realistic mix (issue 12): browse, search, lot detail, bids, station
+weighings and dashboards against gunicorn on a scratch PostgreSQL database holding a scaled-up
+market, headless and bounded in time.
 
 Seeds (bulk, `benchmarks/common.py`) `--lots` lots from `--orgs` organisations with archives,
 recycler profiles, escrow and open auctions (`benchmarks/market_api.py`), then serves `wsgi:app`
@@ -10,29 +11,36 @@ with gunicorn and, after a warm-up, runs in one session:
 3. the mix at `--load` of that capacity, open loop (Poisson arrivals, latency measured from the
    scheduled arrival, so queueing counts): p50/p95/p99 per kind and the error rate.
 
-Mix: browse (the newest listings, paged, no filter) 25 %, search (category, distance, price
-filters) 30 %, lot detail 30 %, bids 15 % (ascending auctions, `Idempotency-Key` on every one;
-409/422 for a bid that lost a race is a rule's answer, not an error). Station weighings and the
-government dashboard are not in the mix: weighing over HTTP needs each station's standing data
-and a scale per client, which this benchmark does not seed (benchmarks/station.py measures the
-weighing path in the service layer), and the dashboard has no API on main yet.
+Mix: browse (the newest listings, paged, no filter) 22 %, search (category, distance, price
+filters) 27 %, lot detail 27 %, bids 13 % (ascending auctions, `Idempotency-Key` on every one;
+409/422 for a bid that lost a race is a rule's answer, not an error), weigh 6 % (a station's 送料:
+one package of an open delivery note keyed in at the gate, weighed and labelled through
+`/api/v1/station` as the weighing desk does; the station's standing data through the services,
+`benchmarks/station_data.py`) and dashboard 5 % (a producer's own 23 indicators for the last 30
+days). Reads: browse, search, detail, dashboard; writes: bid, weigh.
 
 Goals: error rate 0 %, p95 ≤ 100 ms for reads and ≤ 200 ms for writes at the offered load,
 mixed throughput ≥ 0.3 × trivial. The last line is mixed throughput / trivial throughput.
 
     .venv/bin/python benchmarks/load.py [--lots 50000] [--orgs 500] [--recyclers 150]
         [--clients 16] [--seconds 20] [--warmup 5] [--load 0.5] [--workers 2]
+        [--deliveries 6000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from typing import Any
 
 from benchmarks.common import issue_tokens, scratch_database, seed_lots, vacuum_analyze
 from benchmarks.loadgen import (
@@ -45,14 +53,45 @@ from benchmarks.loadgen import (
     summarise,
 )
 from benchmarks.market_api import REFUSED, Buyer, Workload, backends, gunicorn, seed_trading
+from benchmarks.station_data import set_up
 
-MIX = {"browse": 25, "search": 30, "detail": 30, "bid": 15}
-WRITES = {"bid"}
+MIX = {"browse": 22, "search": 27, "detail": 27, "bid": 13, "weigh": 6, "dashboard": 5}
+WRITES = {"bid", "weigh"}
 READ_GOAL_MS, WRITE_GOAL_MS, RATIO_GOAL = 100.0, 200.0, 0.3
 
 
 class MixedLoad(Workload):
-    """The market workload plus browsing; the mix is this benchmark's."""
+    """The market workload plus browsing, the station's 送料 weighings and producers' own
+    dashboards; the mix is this benchmark's."""
+
+    def __init__(self, *args: Any, station: Station, producers: list[tuple[int, str]]) -> None:
+        super().__init__(*args)
+        self.station = station
+        self.producers = producers
+        self.deliveries = iter(station.deliveries)
+        self.taken = threading.Lock()
+
+    def weigh(self, rng: random.Random) -> Request:
+        """送料 of the next open delivery note: one package, keyed in at the gate (手工录入)."""
+        with self.taken:
+            delivery = next(self.deliveries)
+        kg = f"{rng.randint(300, 1500)}.{rng.randint(0, 9)}"
+        body = {
+            "packages": [{"weight": {"manual_kg": kg, "manual_reason": "地磅检定中，人工录入"}}]
+        }
+        headers = {
+            "Authorization": f"Bearer {self.station.token}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
+        path = f"/api/v1/station/deliveries/{delivery}/deliver"
+        return Request("weigh", encode("POST", path, headers, json.dumps(body).encode()))
+
+    def dashboard(self, rng: random.Random) -> Request:
+        """A producer's own indicators for the last 30 days (the dashboard's default)."""
+        _, token = rng.choice(self.producers)
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        return Request("dashboard", encode("GET", "/api/v1/dashboard/indicators", headers))
 
     def browse(self, rng: random.Random) -> Request:
         buyer = rng.choice(self.buyers)
@@ -75,6 +114,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--load", type=float, default=0.5, help="share of the mix's capacity")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--deliveries", type=int, default=6000, help="open delivery notes for the 送料 weighings"
+    )
     args = parser.parse_args()
     rng = random.Random(12)
 
@@ -91,17 +133,56 @@ def main() -> None:
         seeded = seed_lots(app, args.orgs, args.lots, rng, recyclers=args.recyclers)
         auctions = seed_trading(app, seeded, rng, share=0.5)
         tokens = issue_tokens(app, seeded.recycler_ids)
+        station = seed_station(app, deliveries=args.deliveries)
+        owners = rng.sample(seeded.producer_ids, 20)
+        producers = list(issue_tokens(app, owners).items())
         vacuum_analyze(app)
         with app.app_context():
             db.engine.dispose()
         print(f"seeded {args.lots} lots ({len(auctions)} on auction), {args.orgs} organisations")
         buyers = [Buyer(o, seeded.site_of[o], tokens[o]) for o in seeded.recycler_ids]
         hot = rng.sample(sorted(auctions), min(1000, len(auctions)))
-        work = MixedLoad(buyers, seeded.lot_ids, auctions, hot)
+        work = MixedLoad(
+            buyers, seeded.lot_ids, auctions, hot, station=station, producers=producers
+        )
         database = sa.engine.make_url(url).database
         failed = run(args, work, url, database)
     if failed:
         sys.exit(1)
+
+
+@dataclass
+class Station:
+    token: str
+    deliveries: list[int]
+
+
+def seed_station(app: Any, *, deliveries: int) -> Station:
+    """A station with its standing data (`benchmarks/station_data.py`, through the services)
+    and open delivery notes from its factories, each to be weighed once by the mix."""
+    from core.db import db
+    from core.time import to_local, utcnow
+    from station.services import setup
+
+    bench = set_up(app, factories=4, first_day=to_local(utcnow()).date(), days=1, seed=4_411)
+    ids = []
+    with app.app_context():
+        for i in range(deliveries):
+            note = setup.create_delivery(
+                bench.actor,
+                station_id=bench.station_id,
+                factory_id=bench.factory_ids[0],
+                number=f"SL-LOAD-{i:06d}",
+                grade="PL-MIXED",
+                record_ids=[bench.record_id],
+                now=utcnow(),
+            )
+            ids.append(note)
+        db.session.flush()
+        ids = [note.id for note in ids]
+        db.session.commit()
+    token = issue_tokens(app, [bench.station_id])[bench.station_id]
+    return Station(token, ids)
 
 
 def run(args: argparse.Namespace, work: MixedLoad, url: str, database: str) -> bool:
@@ -129,7 +210,7 @@ def run(args: argparse.Namespace, work: MixedLoad, url: str, database: str) -> b
         print(f"mix ({', '.join(f'{v} % {k}' for k, v in MIX.items())}), closed loop")
         for kind in MIX:
             print(format_summary(mix[kind], show_refused=kind in WRITES))
-        print(f"  all      throughput {capacity:7.1f} req/s")
+        print(f"  all       throughput {capacity:7.1f} req/s")
         print(cpu.line())
 
         rate = capacity * args.load

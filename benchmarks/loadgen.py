@@ -183,7 +183,7 @@ def summarise(
 def format_summary(s: Summary, *, show_refused: bool = False) -> str:
     """One printed line per endpoint."""
     line = (
-        f"  {s.kind:8s} requests {s.requests:7d}   throughput {s.throughput:7.1f} req/s   "
+        f"  {s.kind:9s} requests {s.requests:7d}   throughput {s.throughput:7.1f} req/s   "
         f"p50 {s.p50_ms:6.1f} ms   p95 {s.p95_ms:6.1f} ms   p99 {s.p99_ms:6.1f} ms   "
         f"errors {s.errors}"
     )

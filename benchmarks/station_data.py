@@ -42,8 +42,9 @@ class Bench:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def set_up(app: Any, *, factories: int, first_day: Any, days: int) -> Bench:
-    """Reference data, a station with its standing data (through the services), factories."""
+def set_up(app: Any, *, factories: int, first_day: Any, days: int, seed: int = 12) -> Bench:
+    """Reference data, a station with its standing data (through the services), factories
+    (`seed` for their credit codes: another seeding in the same database needs its own)."""
     from core import uscc
     from core.auth import Actor
     from core.db import db
@@ -53,7 +54,7 @@ def set_up(app: Any, *, factories: int, first_day: Any, days: int) -> Bench:
     from station.models import RecordKind, Scale, ScaleProtocol, TareKind
     from station.services import setup
 
-    rng = random.Random(12)
+    rng = random.Random(seed)
     with app.app_context():
         seed_reference_data()
 
