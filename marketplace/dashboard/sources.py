@@ -362,17 +362,27 @@ def load(period: Period, scope: Scope, want: frozenset[str] = ALL) -> Records:
 
 
 def active_orgs(period: Period, scope: Scope) -> set[int]:
-    """Members that listed, traded, weighed or hauled in the period (one UNION query)."""
+    """Members of the scope that listed, traded, weighed or hauled in the period (one UNION)."""
     lo, hi = utc_bounds(period)
+
+    def mine(col: Any) -> Any:
+        return sql.org_filter([col], scope.orgs)
+
+    def made(col: Any, at: Any) -> Any:
+        return sa.select(col).where(at >= lo, at < hi, mine(col))
+
+    days = WeighingDay.day.between(period.start, period.end)
     parts = [
-        sa.select(Lot.organization_id).where(Lot.listed_at >= lo, Lot.listed_at < hi),
-        sa.select(Trade.seller_id).where(Trade.created_at >= lo, Trade.created_at < hi),
-        sa.select(Trade.buyer_id).where(Trade.created_at >= lo, Trade.created_at < hi),
-        sa.select(Trade.buyer_id).where(Trade.delivered_at >= lo, Trade.delivered_at < hi),
-        sa.select(WeighingDay.station_id).where(WeighingDay.day.between(period.start, period.end)),
-        sa.select(WeighingDay.factory_id).where(WeighingDay.day.between(period.start, period.end)),
+        made(Lot.organization_id, Lot.listed_at),
+        made(Trade.seller_id, Trade.created_at),
+        made(Trade.buyer_id, Trade.created_at),
+        made(Trade.buyer_id, Trade.delivered_at),
+        sa.select(WeighingDay.station_id).where(days, mine(WeighingDay.station_id)),
+        sa.select(WeighingDay.factory_id).where(days, mine(WeighingDay.factory_id)),
         sa.select(RoutePlan.organization_id).where(
-            RoutePlan.state == "published", RoutePlan.day.between(period.start, period.end)
+            RoutePlan.state == "published",
+            RoutePlan.day.between(period.start, period.end),
+            mine(RoutePlan.organization_id),
         ),
     ]
     summary.refresh()

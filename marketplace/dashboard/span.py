@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import db
-from marketplace.dashboard import factors, market_sql, summary
+from marketplace.dashboard import factors, market_sql, sql, summary
 from marketplace.dashboard.models import WeighingDay
 from marketplace.dashboard.records import (
     OrgRec,
@@ -67,7 +67,7 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     table = factors.current()
     trips_of = _by_period(trips, periods)
     members = load_orgs(scope, set()) if "orgs" in want else []
-    active = active_by_period(periods) if members else [set() for _ in periods]
+    active = active_by_period(periods, scope.orgs) if members else [set() for _ in periods]
     out = []
     for i, p in enumerate(periods):
         out.append(
@@ -84,9 +84,10 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     return out
 
 
-def active_by_period(periods: list[Period]) -> list[set[int]]:
+def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list[set[int]]:
     """`sources.active_orgs` of every period in one UNION query (each row tagged with its
-    period), instead of one seven-part UNION per period."""
+    period), instead of one seven-part UNION per period; only the scope's organisations (an
+    organisation's own dashboard does not read the whole cluster's activity)."""
     bounds = [utc_bounds(p) for p in periods]
     lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
     first, last = min(p.start for p in periods), max(p.end for p in periods)
@@ -95,17 +96,24 @@ def active_by_period(periods: list[Period]) -> list[set[int]]:
     summary.refresh()
 
     def part(col: Any, at: Any, *where: Any) -> Any:
-        return sa.select(col, _bucket(at, bounds)).where(at >= lo, at < hi, *where)
+        return sa.select(col, _bucket(at, bounds)).where(at >= lo, at < hi, *where, mine(col))
+
+    def mine(col: Any) -> Any:
+        return sql.org_filter([col], orgs)
 
     parts = [
         part(Lot.organization_id, Lot.listed_at),
         part(Trade.seller_id, Trade.created_at),
         part(Trade.buyer_id, Trade.created_at),
         part(Trade.buyer_id, Trade.delivered_at),
-        sa.select(WeighingDay.station_id, wday).where(WeighingDay.day.between(first, last)),
-        sa.select(WeighingDay.factory_id, wday).where(WeighingDay.day.between(first, last)),
+        *(
+            sa.select(col, wday).where(WeighingDay.day.between(first, last), mine(col))
+            for col in (WeighingDay.station_id, WeighingDay.factory_id)
+        ),
         sa.select(RoutePlan.organization_id, day).where(
-            RoutePlan.state == "published", RoutePlan.day.between(first, last)
+            RoutePlan.state == "published",
+            RoutePlan.day.between(first, last),
+            mine(RoutePlan.organization_id),
         ),
     ]
     out: list[set[int]] = [set() for _ in periods]
