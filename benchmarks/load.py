@@ -53,7 +53,7 @@ from benchmarks.loadgen import (
     summarise,
 )
 from benchmarks.market_api import REFUSED, Buyer, Workload, backends, gunicorn, seed_trading
-from benchmarks.station_data import set_up
+from benchmarks.station_data import delivery_note, set_up
 
 MIX = {"browse": 22, "search": 27, "detail": 27, "bid": 13, "weigh": 6, "dashboard": 5}
 WRITES = {"bid", "weigh"}
@@ -162,24 +162,12 @@ def seed_station(app: Any, *, deliveries: int) -> Station:
     and open delivery notes from its factories, each to be weighed once by the mix."""
     from core.db import db
     from core.time import to_local, utcnow
-    from station.services import setup
 
     bench = set_up(app, factories=4, first_day=to_local(utcnow()).date(), days=1, seed=4_411)
-    ids = []
     with app.app_context():
-        for i in range(deliveries):
-            note = setup.create_delivery(
-                bench.actor,
-                station_id=bench.station_id,
-                factory_id=bench.factory_ids[0],
-                number=f"SL-LOAD-{i:06d}",
-                grade="PL-MIXED",
-                record_ids=[bench.record_id],
-                now=utcnow(),
-            )
-            ids.append(note)
+        notes = [delivery_note(bench, f"SL-LOAD-{i:06d}", now=utcnow()) for i in range(deliveries)]
         db.session.flush()
-        ids = [note.id for note in ids]
+        ids = [note.id for note in notes]
         db.session.commit()
     token = issue_tokens(app, [bench.station_id])[bench.station_id]
     return Station(token, ids)

@@ -126,6 +126,23 @@ def set_up(app: Any, *, factories: int, first_day: Any, days: int, seed: int = 1
         )
 
 
+def delivery_note(bench: Bench, number: str, *, now: Any, vehicle_plate: str = "") -> Any:
+    """An open delivery note (送料单) from the first factory against its production record,
+    through the service (inside an app context; the caller commits)."""
+    from station.services import setup
+
+    return setup.create_delivery(
+        bench.actor,
+        station_id=bench.station_id,
+        factory_id=bench.factory_ids[0],
+        number=number,
+        grade="PL-MIXED",
+        record_ids=[bench.record_id],
+        vehicle_plate=vehicle_plate,
+        now=now,
+    )
+
+
 class _Rows:
     """Rows per table with ids handed out here, flushed in batches (parents first). Every
     row of a table carries the same keys (executemany needs that): the defaults fill in."""

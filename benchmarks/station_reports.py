@@ -59,7 +59,7 @@ def record_weighings(
     the first `warmup` are not counted (connection pool, statement caches)."""
     from core.db import db
     from station.models import TareKind
-    from station.services import setup, stages
+    from station.services import stages
     from station.services.weigh import Gross, TareSpec
 
     app, bench = database.app, database.bench
@@ -68,16 +68,8 @@ def record_weighings(
     for i in range(warmup + n):
         at = start + timedelta(minutes=2 * (numbering + i))
         with app.app_context():
-            delivery = setup.create_delivery(
-                bench.actor,
-                station_id=bench.station_id,
-                factory_id=bench.factory_ids[0],
-                number=f"BENCH-{numbering + i:06d}",
-                grade="PL-MIXED",
-                record_ids=[bench.record_id],
-                vehicle_plate="粤S12345",
-                now=at,
-            )
+            number = f"BENCH-{numbering + i:06d}"
+            delivery = station_data.delivery_note(bench, number, now=at, vehicle_plate="粤S12345")
             db.session.commit()
             net = Decimal(950) if i % 10 == 9 else Decimal(1000) + Decimal(i % 7) - 3
             gross = Gross(Decimal(4200) + net, bench.scale_id, f"\x02+{net}\x03".encode())

@@ -19,7 +19,6 @@ from core.i18n import N_
 from marketplace.dashboard import sources, sql
 from marketplace.dashboard.figures import Drill
 from marketplace.dashboard.records import Period, Records, utc_bounds
-from marketplace.dispatch.models import PickupRequest, RouteStop
 from marketplace.lots.models import Lot
 from marketplace.trading.models import Sale, Trade, TradeStatus
 from station.models.flow import Deduction, Weighing
@@ -102,17 +101,6 @@ def rows(r: Records, drill: Drill) -> list[Any]:
     raise ValueError(f"{drill.kind} page in SQL")
 
 
-def _picked_at() -> Any:
-    last = (
-        sa.select(PickupRequest.trade_id, sa.func.max(RouteStop.confirmed_at).label("at"))
-        .join(RouteStop, RouteStop.request_id == PickupRequest.id)
-        .where(RouteStop.kind == "pickup", RouteStop.confirmed_at.is_not(None))
-        .group_by(PickupRequest.trade_id)
-        .subquery()
-    )
-    return last, sa.func.coalesce(last.c.at, Trade.delivered_at)
-
-
 def _trade_ids(period: Period, scope: sources.Scope, f: dict[str, Any]) -> tuple[Any, Any]:
     """The ids of the trades behind a figure (the filters `market.summarise` counts by), and
     the time they are listed by, newest first."""
@@ -132,7 +120,8 @@ def _trade_ids(period: Period, scope: sources.Scope, f: dict[str, Any]) -> tuple
         if not f.get("all"):
             q = q.where(sa.func.coalesce(Trade.end_use_kind, "") != "disposal")
     elif f.get("picked_up"):
-        last, order = _picked_at()
+        last = sources.last_pickups()
+        order = sa.func.coalesce(last.c.at, Trade.delivered_at)
         q = q.outerjoin(last, last.c.trade_id == Trade.id)
     elif f.get("closed"):
         order = Trade.closed_at

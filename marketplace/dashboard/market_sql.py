@@ -29,7 +29,7 @@ from core.models import Organization
 from marketplace.dashboard import sql
 from marketplace.dashboard.market import in_order, seconds, spread
 from marketplace.dashboard.records import DeliveredGroup, MarketFacts, Period, Spread, utc_bounds
-from marketplace.dashboard.sources import Scope, passports_complete
+from marketplace.dashboard.sources import Scope, last_pickups, passports_complete
 from marketplace.dispatch.models import PickupRequest, RouteStop
 from marketplace.lots.models import Lot
 from marketplace.trading.models import Dispute, Sale, Trade, TradeStatus
@@ -74,10 +74,6 @@ def _facts(f: dict[str, Any]) -> MarketFacts:
         closed=closed[0],
         closed_complete=closed[1],
     )
-
-
-def _bucket(col: Any, bounds: Bounds) -> Any:
-    return sa.case(*((sa.and_(col >= lo, col < hi), i) for i, (lo, hi) in enumerate(bounds)))
 
 
 def _within(col: Any, bounds: Bounds) -> tuple[Any, Any]:
@@ -125,7 +121,7 @@ def _delivered(bounds: Bounds, scope: Scope) -> dict[int, list[DeliveredGroup]]:
     disputed = sa.select(Dispute.trade_id).distinct().subquery()
     net = sa.func.coalesce(Trade.net_g, Trade.quantity_g)
     keys = (
-        _bucket(Trade.delivered_at, bounds),
+        sql.period_of(Trade.delivered_at, bounds),
         fam,
         mat,
         sa.func.coalesce(Trade.end_use_kind, "") != "disposal",
@@ -151,7 +147,7 @@ def _delivered(bounds: Bounds, scope: Scope) -> dict[int, list[DeliveredGroup]]:
 
 
 def _generated(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int]]:
-    b = _bucket(Lot.listed_at, bounds)
+    b = sql.period_of(Lot.listed_at, bounds)
     q = (
         sa.select(
             b,
@@ -169,7 +165,7 @@ def _generated(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int]]:
 
 
 def _sales(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
-    b = _bucket(Sale.closed_at, bounds)
+    b = sql.period_of(Sale.closed_at, bounds)
     q = (
         sa.select(b, sa.func.count(), sa.func.count(Trade.id))
         .select_from(Lot)
@@ -183,7 +179,7 @@ def _sales(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
 
 def _priced(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int, int]]:
     reserved = sa.and_(Sale.reserve_fen.is_not(None), Sale.reserve_fen != 0)
-    b = _bucket(Trade.created_at, bounds)
+    b = sql.period_of(Trade.created_at, bounds)
 
     def when_reserved(value: Any) -> Any:
         return sa.func.sum(sa.case((reserved, value), else_=0))
@@ -208,7 +204,7 @@ def _priced(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int, int]
 
 
 def _closed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
-    b = _bucket(Trade.closed_at, bounds)
+    b = sql.period_of(Trade.closed_at, bounds)
     q = _trades(sa.select(b, Trade.lot_id), scope, *_within(Trade.closed_at, bounds))
     rows = [(int(i), lot) for i, lot in _rows(q) if i is not None]
     complete = passports_complete([lot for _, lot in rows])
@@ -220,13 +216,7 @@ def _closed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
 
 
 def _lead(bounds: Bounds, scope: Scope) -> dict[int, tuple[Spread, int]]:
-    picked = (
-        sa.select(PickupRequest.trade_id, sa.func.max(RouteStop.confirmed_at).label("at"))
-        .join(RouteStop, RouteStop.request_id == PickupRequest.id)
-        .where(RouteStop.kind == "pickup", RouteStop.confirmed_at.is_not(None))
-        .group_by(PickupRequest.trade_id)
-        .subquery()
-    )
+    picked = last_pickups()
     when = sa.func.coalesce(picked.c.at, Trade.delivered_at)
     # the trades that can count, found by index: delivered or collected in the periods
     lo, hi = _within(Trade.delivered_at, bounds)
@@ -265,7 +255,7 @@ def _spreads(
     durations come back one per trade and `market.spread` does."""
     if sql.postgres():
         secs = sa.func.trunc(sa.extract("epoch", when - since))
-        b = _bucket(when, bounds)
+        b = sql.period_of(when, bounds)
         q = query(
             b,
             sa.func.count(),

@@ -73,7 +73,18 @@ PERIOD_INDEXES = (
 )
 
 
-class WeighingDay(db.Model):
+class _WeighingSums:
+    """What a weighing summary row sums: the readings of one stage, result and family."""
+
+    stage: Mapped[str] = mapped_column(sa.String(20))
+    result: Mapped[str] = mapped_column(sa.String(12))
+    family: Mapped[str] = mapped_column(sa.String(40), default="")
+    count: Mapped[int]
+    net_g: Mapped[int] = mapped_column(sa.BigInteger)
+    deduction_g: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class WeighingDay(_WeighingSums, db.Model):
     """The station weighings of one local day summed by station, factory, stage, result and
     material family: what the weighing indicators read instead of the million readings.
 
@@ -92,15 +103,9 @@ class WeighingDay(db.Model):
     day: Mapped[date] = mapped_column(index=True)  # Asia/Shanghai calendar day
     station_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"))
     factory_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organizations.id"))
-    stage: Mapped[str] = mapped_column(sa.String(20))
-    result: Mapped[str] = mapped_column(sa.String(12))
-    family: Mapped[str] = mapped_column(sa.String(40), default="")
-    count: Mapped[int]
-    net_g: Mapped[int] = mapped_column(sa.BigInteger)
-    deduction_g: Mapped[int] = mapped_column(sa.BigInteger)
 
 
-class ClusterWeighingDay(db.Model):
+class ClusterWeighingDay(_WeighingSums, db.Model):
     """`WeighingDay` summed over every station and factory: the whole cluster's day in a few
     dozen rows (stage × result × family), for the cluster-wide figures and trends."""
 
@@ -108,12 +113,6 @@ class ClusterWeighingDay(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(index=True)
-    stage: Mapped[str] = mapped_column(sa.String(20))
-    result: Mapped[str] = mapped_column(sa.String(12))
-    family: Mapped[str] = mapped_column(sa.String(40), default="")
-    count: Mapped[int]
-    net_g: Mapped[int] = mapped_column(sa.BigInteger)
-    deduction_g: Mapped[int] = mapped_column(sa.BigInteger)
 
 
 class SummaryDay(db.Model):

@@ -11,7 +11,6 @@ records `sources.load` gives it would make (`test_span` holds them equal).
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,7 +95,7 @@ def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list
     summary.refresh()
 
     def part(col: Any, at: Any, *where: Any) -> Any:
-        return sa.select(col, _bucket(at, bounds)).where(at >= lo, at < hi, *where, mine(col))
+        return sa.select(col, sql.period_of(at, bounds)).where(at >= lo, at < hi, *where, mine(col))
 
     def mine(col: Any) -> Any:
         return sql.org_filter([col], orgs)
@@ -121,7 +120,3 @@ def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list
         if org is not None and i is not None:
             out[int(i)].add(int(org))
     return out
-
-
-def _bucket(col: Any, bounds: list[tuple[datetime, datetime]]) -> Any:
-    return sa.case(*((sa.and_(col >= lo, col < hi), i) for i, (lo, hi) in enumerate(bounds)))

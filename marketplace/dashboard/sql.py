@@ -66,3 +66,9 @@ def org_filter(cols: list[Any], orgs: frozenset[int] | None) -> Any:
         return sa.true()
     ids = sorted(orgs)
     return sa.or_(*(one_of(c, ids, sa.Integer) for c in cols))
+
+
+def period_of(col: Any, bounds: Sequence[tuple[Any, Any]]) -> Any:
+    """Which period (index into `bounds`, each [lo, hi)) a timestamp falls in; NULL for none:
+    several periods grouped in one query."""
+    return sa.case(*((sa.and_(col >= lo, col < hi), i) for i, (lo, hi) in enumerate(bounds)))
