@@ -115,6 +115,16 @@ class ClusterWeighingDay(_WeighingSums, db.Model):
     day: Mapped[date] = mapped_column(index=True)
 
 
+class WeighingOrgDay(db.Model):
+    """The organisations that weighed on a day, as station or as delivering factory: what
+    participation reads (a few hundred rows a day instead of the summary's thousands)."""
+
+    __tablename__ = "dashboard_weighing_org_days"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), primary_key=True)
+
+
 class SummaryDay(db.Model):
     """How many base rows a summarised day held when it was last rebuilt: a commit that arrives
     after a later one (ids out of order) changes today's count, so it is not missed."""

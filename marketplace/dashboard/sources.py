@@ -23,7 +23,7 @@ from core.enums import OrgKind
 from core.errors import NotFound
 from core.models import Organization
 from marketplace.dashboard import factors, sql, summary
-from marketplace.dashboard.models import OrgMonthReport, WeighingDay
+from marketplace.dashboard.models import OrgMonthReport, WeighingOrgDay
 from marketplace.dashboard.records import (
     TZ,
     LotRec,
@@ -383,14 +383,13 @@ def active_orgs(period: Period, scope: Scope) -> set[int]:
     def made(col: Any, at: Any) -> Any:
         return sa.select(col).where(at >= lo, at < hi, mine(col))
 
-    days = WeighingDay.day.between(period.start, period.end)
+    days = WeighingOrgDay.day.between(period.start, period.end)
     parts = [
         made(Lot.organization_id, Lot.listed_at),
         made(Trade.seller_id, Trade.created_at),
         made(Trade.buyer_id, Trade.created_at),
         made(Trade.buyer_id, Trade.delivered_at),
-        sa.select(WeighingDay.station_id).where(days, mine(WeighingDay.station_id)),
-        sa.select(WeighingDay.factory_id).where(days, mine(WeighingDay.factory_id)),
+        sa.select(WeighingOrgDay.org_id).where(days, mine(WeighingOrgDay.org_id)),
         sa.select(RoutePlan.organization_id).where(
             RoutePlan.state == "published",
             RoutePlan.day.between(period.start, period.end),

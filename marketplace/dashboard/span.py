@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from marketplace.dashboard import factors, market_sql, sql, summary
-from marketplace.dashboard.models import WeighingDay
+from marketplace.dashboard.models import WeighingOrgDay
 from marketplace.dashboard.records import (
     OrgRec,
     OrgReport,
@@ -91,7 +91,9 @@ def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list
     lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
     first, last = min(p.start for p in periods), max(p.end for p in periods)
     day = sa.case(*((RoutePlan.day.between(p.start, p.end), i) for i, p in enumerate(periods)))
-    wday = sa.case(*((WeighingDay.day.between(p.start, p.end), i) for i, p in enumerate(periods)))
+    wday = sa.case(
+        *((WeighingOrgDay.day.between(p.start, p.end), i) for i, p in enumerate(periods))
+    )
     summary.refresh()
 
     def part(col: Any, at: Any, *where: Any) -> Any:
@@ -105,9 +107,8 @@ def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list
         part(Trade.seller_id, Trade.created_at),
         part(Trade.buyer_id, Trade.created_at),
         part(Trade.buyer_id, Trade.delivered_at),
-        *(
-            sa.select(col, wday).where(WeighingDay.day.between(first, last), mine(col))
-            for col in (WeighingDay.station_id, WeighingDay.factory_id)
+        sa.select(WeighingOrgDay.org_id, wday).where(
+            WeighingOrgDay.day.between(first, last), mine(WeighingOrgDay.org_id)
         ),
         sa.select(RoutePlan.organization_id, day).where(
             RoutePlan.state == "published",

@@ -37,6 +37,7 @@ from marketplace.dashboard.models import (
     SummaryDay,
     SummaryMark,
     WeighingDay,
+    WeighingOrgDay,
 )
 from marketplace.dashboard.records import TZ, Period, WeighingGroup, utc_bounds
 from marketplace.dashboard.sql import family_expr
@@ -123,7 +124,7 @@ def rebuild_all() -> int:
 
 def _wipe(run: Period | None = None) -> None:
     """Delete the summary rows (of the run's days only, when given)."""
-    for table in (WeighingDay, ClusterWeighingDay, SummaryDay):
+    for table in (WeighingDay, ClusterWeighingDay, WeighingOrgDay, SummaryDay):
         q = sa.delete(table)
         if run is not None:
             q = q.where(table.day.between(run.start, run.end))
@@ -228,6 +229,14 @@ def _rebuild(run: Period) -> None:
     ccols = [getattr(ClusterWeighingDay, c) for c in ("day", "stage", "result", "family")]
     ccols += [ClusterWeighingDay.count, ClusterWeighingDay.net_g, ClusterWeighingDay.deduction_g]
     db.session.execute(sa.insert(ClusterWeighingDay).from_select(ccols, whole))
+    in_days = w.day.between(run.start, run.end)
+    orgs = sa.union(
+        sa.select(w.day, w.station_id).where(in_days),
+        sa.select(w.day, w.factory_id).where(in_days, w.factory_id.is_not(None)),
+    )
+    db.session.execute(
+        sa.insert(WeighingOrgDay).from_select([WeighingOrgDay.day, WeighingOrgDay.org_id], orgs)
+    )
     counts = sa.select(sa.literal(SOURCE), day, sa.func.count()).where(*in_run).group_by(day)
     db.session.execute(
         sa.insert(SummaryDay).from_select(

@@ -66,6 +66,17 @@ def upgrade():
     with op.batch_alter_table("dashboard_cluster_weighing_days", schema=None) as batch_op:
         batch_op.create_index("ix_dashboard_cluster_weighing_days_day", ["day"], unique=False)
     op.create_table(
+        "dashboard_weighing_org_days",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organizations.id"],
+            name=op.f("fk_dashboard_weighing_org_days_org_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("day", "org_id", name=op.f("pk_dashboard_weighing_org_days")),
+    )
+    op.create_table(
         "dashboard_summary_days",
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
@@ -84,6 +95,7 @@ def upgrade():
 def downgrade():
     op.drop_table("dashboard_summary_marks")
     op.drop_table("dashboard_summary_days")
+    op.drop_table("dashboard_weighing_org_days")
     with op.batch_alter_table("dashboard_cluster_weighing_days", schema=None) as batch_op:
         batch_op.drop_index("ix_dashboard_cluster_weighing_days_day")
     op.drop_table("dashboard_cluster_weighing_days")

@@ -14,7 +14,12 @@ from core.catalogue import Category
 from core.db import db
 from core.enums import OrgKind
 from marketplace.dashboard import sql, summary
-from marketplace.dashboard.models import ClusterWeighingDay, SummaryMark, WeighingDay
+from marketplace.dashboard.models import (
+    ClusterWeighingDay,
+    SummaryMark,
+    WeighingDay,
+    WeighingOrgDay,
+)
 from marketplace.dashboard.records import TZ
 from station.models.flow import Deduction, Stage, Weighing
 from tests.factories import make_org
@@ -113,6 +118,10 @@ def test_incremental_refreshes_equal_a_rebuild_and_the_readings(app, plant) -> N
     day20 = [r[4:] for r in incremental if r[0] == date(2026, 3, 20)]
     assert sorted(day20) == [("anomaly", "PA", 1, 400_000, 0), ("normal", "PA", 1, 1_900_000, 0)]
     whole = _cluster_rows()
+    org_days = set(db.session.execute(sa.select(WeighingOrgDay.day, WeighingOrgDay.org_id)))
+    assert org_days == {(r[0], r[1]) for r in incremental} | {
+        (r[0], r[2]) for r in incremental if r[2] is not None
+    }
     assert summary.rebuild_all() == 2
     assert _rows() == incremental
     assert _cluster_rows() == whole
