@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from core.catalogue import Category
@@ -67,10 +68,7 @@ def refresh(now: datetime | None = None) -> list[date]:
     now = now or utcnow()
     if not _stale(now):
         return []
-    mark = db.session.get(SummaryMark, SOURCE, with_for_update=True)
-    if mark is None:
-        mark = SummaryMark(source=SOURCE, last_id=0)
-        db.session.add(mark)
+    mark = _locked_mark(now)
     top = db.session.scalar(sa.select(sa.func.max(Weighing.id))) or 0
     if top < mark.last_id:  # the readings were emptied (a restore, a test): start again
         _wipe()
@@ -115,11 +113,22 @@ def groups(
 def rebuild_all() -> int:
     """Throw the summary away and build it again from every reading (the CLI's `--all`)."""
     _wipe()
-    mark = db.session.get(SummaryMark, SOURCE, with_for_update=True)
-    if mark is not None:
-        mark.last_id = 0
+    _locked_mark(utcnow()).last_id = 0
     db.session.flush()
     return len(refresh())
+
+
+def _locked_mark(now: datetime) -> SummaryMark:
+    """The watermark row, locked for this transaction (made first if missing: two first
+    refreshes at once insert it once, the second waits and takes it as it is)."""
+    insert = postgresql.insert if sql.postgres() else sqlite.insert
+    db.session.execute(
+        insert(SummaryMark)
+        .values(source=SOURCE, last_id=0, refreshed_at=now)
+        .on_conflict_do_nothing()
+    )
+    q = sa.select(SummaryMark).where(SummaryMark.source == SOURCE).with_for_update()
+    return db.session.execute(q.execution_options(populate_existing=True)).scalar_one()
 
 
 def _wipe(run: Period | None = None) -> None:

@@ -175,3 +175,33 @@ def test_cli_refresh(app, plant) -> None:
     result = app.test_cli_runner().invoke(args=["dashboard", "refresh", "--all"])
     assert result.exit_code == 0, result.output
     assert len(_rows()) == 1
+
+
+def test_two_first_refreshes_at_once_make_one_mark(app, plant) -> None:
+    """Two refreshes that both find no watermark row: the second waits for the first's insert
+    to commit and takes the row as it is (a duplicate key was a 500 on the first morning)."""
+    import threading
+
+    _weigh(plant, datetime(2026, 3, 5, 1, tzinfo=UTC), 1_000_000)
+    db.session.commit()
+    now = datetime.now(UTC)
+    summary._locked_mark(now)  # this transaction inserts the row and holds it, uncommitted
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                summary.refresh(now)
+            except BaseException as err:
+                errors.append(err)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive()  # waiting on the first transaction's row
+    db.session.commit()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert errors == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SummaryMark)) == 1
+    assert _rows()  # the second one rebuilt the day
