@@ -168,12 +168,13 @@ def _sales(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
     b = sql.period_of(Sale.closed_at, bounds)
     q = (
         sa.select(b, sa.func.count(), sa.func.count(Trade.id))
-        .select_from(Lot)
-        .join(Sale, Sale.lot_id == Lot.id)
-        .outerjoin(Trade, Trade.lot_id == Lot.id)
-        .where(*_lots(scope), *_within(Sale.closed_at, bounds))
+        .select_from(Sale)
+        .outerjoin(Trade, Trade.lot_id == Sale.lot_id)
+        .where(*_within(Sale.closed_at, bounds))
         .group_by(b)
     )
+    if scope.orgs is not None or scope.family:  # the lot only for its owner and family
+        q = q.join(Lot, Lot.id == Sale.lot_id).where(*_lots(scope))
     return {int(i): (n, s) for i, n, s in _rows(q) if i is not None}
 
 
@@ -216,16 +217,19 @@ def _closed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
 
 
 def _lead(bounds: Bounds, scope: Scope) -> dict[int, tuple[Spread, int]]:
-    picked = last_pickups()
-    when = sa.func.coalesce(picked.c.at, Trade.delivered_at)
-    # the trades that can count, found by index: delivered or collected in the periods
-    lo, hi = _within(Trade.delivered_at, bounds)
+    # the trades that can count, found by index: delivered or collected in the periods; their
+    # last pickup is worked out over all their stops, but only for them (not every trade's)
+    delivered = sa.select(Trade.id).where(*_within(Trade.delivered_at, bounds))
     collected = (
         sa.select(PickupRequest.trade_id)
         .join(RouteStop, RouteStop.request_id == PickupRequest.id)
         .where(RouteStop.kind == "pickup", *_within(RouteStop.confirmed_at, bounds))
     )
-    candidate = sa.or_(sa.and_(lo, hi), Trade.id.in_(collected))
+    candidate = sa.or_(Trade.id.in_(delivered), Trade.id.in_(collected))
+    picked = last_pickups(
+        sa.or_(PickupRequest.trade_id.in_(delivered), PickupRequest.trade_id.in_(collected))
+    )
+    when = sa.func.coalesce(picked.c.at, Trade.delivered_at)
     by_delivery = sa.func.sum(sa.case((picked.c.at.is_(None), 1), else_=0))
 
     def query(*cols: Any) -> Any:
