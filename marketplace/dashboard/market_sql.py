@@ -217,19 +217,16 @@ def _closed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
 
 
 def _lead(bounds: Bounds, scope: Scope) -> dict[int, tuple[Spread, int]]:
-    # the trades that can count, found by index: delivered or collected in the periods; their
-    # last pickup is worked out over all their stops, but only for them (not every trade's)
-    delivered = sa.select(Trade.id).where(*_within(Trade.delivered_at, bounds))
+    picked = last_pickups()
+    when = sa.func.coalesce(picked.c.at, Trade.delivered_at)
+    # the trades that can count, found by index: delivered or collected in the periods
+    lo, hi = _within(Trade.delivered_at, bounds)
     collected = (
         sa.select(PickupRequest.trade_id)
         .join(RouteStop, RouteStop.request_id == PickupRequest.id)
         .where(RouteStop.kind == "pickup", *_within(RouteStop.confirmed_at, bounds))
     )
-    candidate = sa.or_(Trade.id.in_(delivered), Trade.id.in_(collected))
-    picked = last_pickups(
-        sa.or_(PickupRequest.trade_id.in_(delivered), PickupRequest.trade_id.in_(collected))
-    )
-    when = sa.func.coalesce(picked.c.at, Trade.delivered_at)
+    candidate = sa.or_(sa.and_(lo, hi), Trade.id.in_(collected))
     by_delivery = sa.func.sum(sa.case((picked.c.at.is_(None), 1), else_=0))
 
     def query(*cols: Any) -> Any:

@@ -230,18 +230,16 @@ def trades_of(lo: datetime, hi: datetime) -> Any:
     )
 
 
-def last_pickups(among: Any = None) -> Any:
+def last_pickups() -> Any:
     """Each trade's last driver-confirmed pickup (`trade_id`, `at`) as a subquery: a trade
-    collected twice (a split load) counts by its last pickup. `among`: a condition on the
-    requests limiting which trades are worked out (all their stops still count)."""
-    q = (
+    collected twice (a split load) counts by its last pickup."""
+    return (
         sa.select(PickupRequest.trade_id, sa.func.max(RouteStop.confirmed_at).label("at"))
         .join(RouteStop, RouteStop.request_id == PickupRequest.id)
         .where(RouteStop.kind == "pickup", RouteStop.confirmed_at.is_not(None))
+        .group_by(PickupRequest.trade_id)
+        .subquery()
     )
-    if among is not None:
-        q = q.where(among)
-    return q.group_by(PickupRequest.trade_id).subquery()
 
 
 def _pickups(trade_ids: Any) -> dict[int, tuple[datetime | None, datetime | None]]:
