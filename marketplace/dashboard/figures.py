@@ -11,7 +11,7 @@ from typing import Any
 
 from core.i18n import N_
 from marketplace.dashboard import market
-from marketplace.dashboard.records import FactorRef, Period, Records, TradeRec
+from marketplace.dashboard.records import FactorRef, Records, TradeRec
 
 WEIGHED = N_("称重净重")
 DECLARED = N_("申报重量(未称重)")
@@ -92,14 +92,7 @@ def weight_basis(trades: Iterable[Any]) -> str:
 
 
 def delivered(r: Records) -> list[TradeRec]:
-    return [t for t in r.trades if t.delivered and _in(r.period, t.delivered_at)]
-
-
-def _in(period: Period, at: Any) -> bool:
-    if at is None:
-        return False
-    d = at.date() if hasattr(at, "date") else at
-    return period.start <= d <= period.end
+    return [t for t in r.trades if t.delivered and market.in_period(r.period, t.delivered_at)]
 
 
 def utilised(t: TradeRec) -> bool:

@@ -34,7 +34,6 @@ from marketplace.dashboard.figures import (
     WAN_YUAN_FEN,
     Drill,
     Figure,
-    _in,
     generated_g,
     missing,
     q,
@@ -42,6 +41,7 @@ from marketplace.dashboard.figures import (
     tonnes,
     weight_basis,
 )
+from marketplace.dashboard.market import in_period
 from marketplace.dashboard.records import Records
 
 KEYS = (
@@ -101,7 +101,7 @@ def utilisation_rate(r: Records) -> Figure:
     """综合利用率 = utilised ÷ (generated + prior stock utilised)."""
     key, rows = "utilisation_rate", market.of(r).delivered
     gen, gen_basis = generated_g(r)
-    prior = sum(x.prior_stock_utilised_g or 0 for x in r.reports if _in(r.period, x.month))
+    prior = sum(x.prior_stock_utilised_g or 0 for x in r.reports if in_period(r.period, x.month))
     den = gen + prior
     if den == 0:
         return missing(key, PCT, NOTHING)
@@ -121,7 +121,7 @@ def utilisation_rate(r: Records) -> Figure:
 def generation_intensity(r: Records) -> Figure:
     """产废强度 = generated tonnes ÷ industrial value added (万元) the factories reported."""
     key = "generation_intensity"
-    reports = [x for x in r.reports if x.value_added_fen and _in(r.period, x.month)]
+    reports = [x for x in r.reports if x.value_added_fen and in_period(r.period, x.month)]
     if not reports:
         return missing(key, "t/万元", NO_REPORTS, "reports")
     gen, basis = generated_g(r)
@@ -145,7 +145,7 @@ def substitution_rate(r: Records) -> Figure:
     reports = [
         x
         for x in r.reports
-        if _in(r.period, x.month) and (x.recycled_input_g is not None or x.virgin_input_g)
+        if in_period(r.period, x.month) and (x.recycled_input_g is not None or x.virgin_input_g)
     ]
     rec = sum(x.recycled_input_g or 0 for x in reports)
     total = rec + sum(x.virgin_input_g or 0 for x in reports)

@@ -248,7 +248,9 @@ def test_market_facts_in_sql_equal_the_records_summed(app, busy_market, kind, id
 def _behind(r, f: dict) -> set[int]:
     """The records a drill-down lists, filtered from the period's records as the figure
     counts them (the reference for the paging in SQL)."""
-    from marketplace.dashboard.figures import _in, delivered, utilised
+    from marketplace.dashboard.figures import delivered, utilised
+
+    _in = market.in_period
 
     if "sale_closed" in f:
         return {x.id for x in r.lots if _in(r.period, x.sale_closed_at)}
