@@ -13,7 +13,6 @@ lifecycle), so a trade counted by one of those times is always among the period'
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -28,7 +27,14 @@ from core.enums import OrgKind
 from core.models import Organization
 from marketplace.dashboard import sql
 from marketplace.dashboard.market import in_order, seconds, spread
-from marketplace.dashboard.records import DeliveredGroup, MarketFacts, Period, Spread, utc_bounds
+from marketplace.dashboard.records import (
+    DeliveredGroup,
+    MarketFacts,
+    Period,
+    Spread,
+    locator,
+    utc_bounds,
+)
 from marketplace.dashboard.sources import Scope, last_pickups, passports_complete
 from marketplace.dispatch.models import PickupRequest, RouteStop
 from marketplace.lots.models import Lot
@@ -78,16 +84,6 @@ def _facts(f: dict[str, Any]) -> MarketFacts:
 
 def _within(col: Any, bounds: Bounds) -> tuple[Any, Any]:
     return col >= min(b[0] for b in bounds), col < max(b[1] for b in bounds)
-
-
-def _which(at: datetime, bounds: Bounds) -> int | None:
-    """The period a time falls in (periods never overlap), by bisection over their starts."""
-    order = sorted(range(len(bounds)), key=lambda i: bounds[i][0])
-    k = bisect_right([bounds[i][0] for i in order], at) - 1
-    if k < 0:
-        return None
-    i = order[k]
-    return i if at < bounds[i][1] else None
 
 
 def _trades(q: Any, scope: Scope, *where: Any, family: bool = False) -> Any:
@@ -271,8 +267,9 @@ def _spreads(
         }
     durations: dict[int, list[int]] = {}
     counted: dict[int, int] = {}
+    which = locator(bounds)
     for at, start, marked in _rows(query(when, since, flag if flag is not None else sa.false())):
-        i = _which(at, bounds)
+        i = which(at)
         if i is not None:
             durations.setdefault(i, []).append(seconds(at, start))
             counted[i] = counted.get(i, 0) + bool(marked)

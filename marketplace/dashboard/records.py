@@ -7,9 +7,12 @@ one record (weighings), the record carries its count so rates stay exact.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 # The local days the dashboard answers for: beyond them a period's UTC bounds (and the previous
@@ -29,6 +32,23 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+
+def locator(spans: list[tuple[Any, Any]], closed: bool = False) -> Callable[[Any], int | None]:
+    """Which of the non-overlapping spans (index, in the order given) holds a value, by
+    bisection over their starts, sorted once: [lo, hi), or [lo, hi] when `closed`."""
+    order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+    starts = [spans[i][0] for i in order]
+
+    def find(value: Any) -> int | None:
+        k = bisect_right(starts, value) - 1
+        if k < 0:
+            return None
+        i = order[k]
+        end = spans[i][1]
+        return i if (value <= end if closed else value < end) else None
+
+    return find
 
 
 def utc_bounds(period: Period) -> tuple[datetime, datetime]:

@@ -361,6 +361,8 @@ def needs(keys: list[str] | tuple[str, ...]) -> frozenset[str]:
 def load(period: Period, scope: Scope, want: frozenset[str] = ALL) -> Records:
     """The records the formulas read for one period and scope; `want` limits the sources read
     (a drill-down or trend of one indicator reads only its own)."""
+    if want & {"weighings", "orgs"}:
+        summary.refresh()  # once per read, before the summaries are read
     rows = bool(want & MARKET)  # the facts are summed from all of a period's lots and trades
     lots = load_lots(period, scope) if rows else []
     trades = load_trades(period, scope, "closed" in want) if rows else []
@@ -396,7 +398,6 @@ def active_orgs(period: Period, scope: Scope) -> set[int]:
             mine(RoutePlan.organization_id),
         ),
     ]
-    summary.refresh()
     return {int(i) for i in db.session.scalars(sa.union(*parts)) if i is not None}
 
 

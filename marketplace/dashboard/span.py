@@ -10,7 +10,6 @@ records `sources.load` gives it would make (`test_span` holds them equal).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from marketplace.dashboard.records import (
     Period,
     Records,
     TripRec,
+    locator,
     utc_bounds,
 )
 from marketplace.dashboard.sources import ALL, MARKET, Scope, load_orgs, load_reports
@@ -39,14 +39,13 @@ def cover(periods: list[Period]) -> Period:
 
 
 def _by_period(trips: list[TripRec], periods: list[Period]) -> dict[int, list[TripRec]]:
-    """Each plan to the period its day falls in (periods never overlap), by bisection."""
-    order = sorted(range(len(periods)), key=lambda i: periods[i].start)
-    starts = [periods[i].start for i in order]
+    """Each plan to the period its day falls in (periods never overlap)."""
+    which = locator([(p.start, p.end) for p in periods], closed=True)
     out: dict[int, list[TripRec]] = {}
     for t in trips:
-        k = bisect_right(starts, t.day) - 1
-        if k >= 0 and t.day <= periods[order[k]].end:
-            out.setdefault(order[k], []).append(t)
+        i = which(t.day)
+        if i is not None:
+            out.setdefault(i, []).append(t)
     return out
 
 
@@ -58,6 +57,8 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     """One `Records` per period (in order), each source read once over their cover; the
     market's trades and lots arrive summed (`Records.market`), never as rows."""
     span = cover(periods)
+    if want & {"weighings", "orgs"}:
+        summary.refresh()  # once per read, before the summaries are read
     wanted = want & MARKET
     market = market_sql.load(periods, scope, wanted) if wanted else [None] * len(periods)
     trips = load_trips(span, scope) if "trips" in want else []
@@ -90,11 +91,8 @@ def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list
     bounds = [utc_bounds(p) for p in periods]
     lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
     first, last = min(p.start for p in periods), max(p.end for p in periods)
-    day = sa.case(*((RoutePlan.day.between(p.start, p.end), i) for i, p in enumerate(periods)))
-    wday = sa.case(
-        *((WeighingOrgDay.day.between(p.start, p.end), i) for i, p in enumerate(periods))
-    )
-    summary.refresh()
+    day = sql.day_period_of(RoutePlan.day, periods)
+    wday = sql.day_period_of(WeighingOrgDay.day, periods)
 
     def part(col: Any, at: Any, *where: Any) -> Any:
         return sa.select(col, sql.period_of(at, bounds)).where(at >= lo, at < hi, *where, mine(col))

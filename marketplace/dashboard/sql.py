@@ -68,6 +68,11 @@ def org_filter(cols: list[Any], orgs: frozenset[int] | None) -> Any:
     return sa.or_(*(one_of(c, ids, sa.Integer) for c in cols))
 
 
+def day_period_of(col: Any, periods: Sequence[Any]) -> Any:
+    """Which period (index) a calendar-day column falls in; NULL for none."""
+    return sa.case(*((col.between(p.start, p.end), i) for i, p in enumerate(periods)))
+
+
 def period_of(col: Any, bounds: Sequence[tuple[Any, Any]]) -> Any:
     """Which period (index into `bounds`, each [lo, hi)) a timestamp falls in; NULL for none:
     several periods grouped in one query."""

@@ -85,10 +85,10 @@ def groups(
     periods: Sequence[Period], orgs: frozenset[int] | None, family: str | None = None
 ) -> dict[int, list[WeighingGroup]]:
     """The weighings of each period (index → groups by station, stage, result and family) for
-    the organisations (as station or as delivering factory) and material family asked for."""
-    refresh()
+    the organisations (as station or as delivering factory) and material family asked for;
+    the caller refreshes the summary first (once per read)."""
     w: Any = ClusterWeighingDay if orgs is None else WeighingDay
-    bucket = sa.case(*((w.day.between(p.start, p.end), i) for i, p in enumerate(periods)))
+    bucket = sql.day_period_of(w.day, periods)
     keys = (w.stage, w.result, w.family)
     where = [w.day.between(min(p.start for p in periods), max(p.end for p in periods))]
     if orgs is not None:
