@@ -6,7 +6,7 @@ tables without importing `marketplace` (which would invert the dependency direct
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,6 +51,37 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def local_day(col: Any) -> Any:
+    """The Asia/Shanghai calendar day of a stored (naive UTC) timestamp, in SQL.
+
+    China has kept UTC+8 without daylight saving since 1991, so the day is the date of the UTC
+    time plus eight hours on every date the platform holds; a test checks it against `zoneinfo`
+    around midnight.
+    """
+    if postgres():
+        return sa.cast(col + sa.literal_column("INTERVAL '8 hours'", sa.Interval), sa.Date)
+    return sa.func.date(col, "+8 hours")
+
+
+def local_week(col: Any) -> Any:
+    """The Monday of the Asia/Shanghai week of a stored timestamp (ISO weeks, as the price index
+    counts them). SQLite's `weekday 0` moves to the coming Sunday (or stays on one); six days
+    back is that week's Monday. SQLite answers an ISO date string, PostgreSQL a date."""
+    if postgres():
+        shifted = col + sa.literal_column("INTERVAL '8 hours'", sa.Interval)
+        return sa.cast(sa.func.date_trunc("week", shifted), sa.Date)
+    return sa.func.date(col, "+8 hours", "weekday 0", "-6 days")
+
+
+def as_date(value: Any) -> date:
+    """A day as SQL answered it: a date from PostgreSQL, an ISO string from SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def coordinate_checks() -> tuple[sa.CheckConstraint, sa.CheckConstraint]:

@@ -120,4 +120,11 @@ EN = {
     "产能(克)": "Capacity (g)",
     "类型": "Kind",
     "本期活跃": "Active in period",
+    "成交价对保留价，按申报重量加权；对价格指数：对该等级成交前最近一个完整周（四周内）的周价格指数": (
+        "Price against reserve, weighted by declared weight; against the price index: against"
+        " the grade's weekly price index of the last complete week before the trade (within"
+        " four weeks)"
+    ),
+    "对价格指数": "Against the price index",
+    "对价格指数(%)": "Against the price index (%)",
 }

@@ -183,6 +183,7 @@ FIGURE_COLUMNS = [
     Column("change_pct", N_("环比(%)")),
     Column("basis", N_("口径")),
     Column("no_data", N_("无数据原因")),
+    Column("against_index_pct", N_("对价格指数(%)")),
     Column("factor_key", N_("排放因子")),
     Column("factor_value", N_("因子数值")),
     Column("factor_version", N_("因子版本")),
@@ -212,6 +213,7 @@ def _figure_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
                 "factor_value": f.get("value"),
                 "factor_version": f.get("version"),
                 "factor_source": f.get("source"),
+                "against_index_pct": i["extra"].get("against_index_pct"),
             }
         )
     return out

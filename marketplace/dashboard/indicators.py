@@ -287,8 +287,9 @@ def clearance_rate(r: Records) -> Figure:
 
 
 def price_realisation(r: Records) -> Figure:
-    """Σ price × quantity ÷ Σ reserve × quantity for trades with a reserve; against the index in
-    `extra`."""
+    """Σ price × quantity ÷ Σ reserve × quantity for trades with a reserve; in `extra`, the same
+    against the platform's weekly price index of each trade's grade (`trading.index.reference`:
+    the last complete week before the trade, within four), for the trades that had one."""
     key, m = "price_realisation", market.of(r)
     if not m.reserved:
         return missing(key, PCT, NO_RESERVE if m.priced else NOTHING)
@@ -299,7 +300,10 @@ def price_realisation(r: Records) -> Figure:
         key,
         ratio_pct(Decimal(m.reserve_got), Decimal(m.reserve_ask)),
         PCT,
-        basis=N_("成交价对保留价，按申报重量加权"),
+        basis=N_(
+            "成交价对保留价，按申报重量加权；对价格指数：对该等级成交前最近一个完整周"
+            "（四周内）的周价格指数"
+        ),
         records=Drill("trades", {"reserve": True}),
         extra=extra,
     )

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from core.catalogue import Category
-from core.db import db
+from core.db import as_date, db
 from core.enums import OrgKind
 from core.models import Organization
 from marketplace.dashboard import sql
@@ -38,7 +38,9 @@ from marketplace.dashboard.records import (
 from marketplace.dashboard.sources import Scope, last_pickups, passports_complete
 from marketplace.dispatch.models import PickupRequest, RouteStop
 from marketplace.lots.models import Lot
+from marketplace.trading.index import reference
 from marketplace.trading.models import Dispute, Sale, Trade, TradeStatus
+from marketplace.trading.prices import references_for
 
 Bounds = list[tuple[datetime, datetime]]
 FAMILY = sql.family_expr()  # (parent category alias, family code, factor material)
@@ -60,7 +62,7 @@ def load(periods: Sequence[Period], scope: Scope, wanted: frozenset[str]) -> lis
 def _facts(f: dict[str, Any]) -> MarketFacts:
     gen = f.get("generated", (0, 0, 0))
     sales = f.get("sales", (0, 0))
-    priced = f.get("priced", (0, 0, 0, 0))
+    priced = f.get("priced", (0,) * 7)
     closed = f.get("closed", (0, 0))
     lead = f.get("lead", (Spread(), 0))
     return MarketFacts(
@@ -77,6 +79,9 @@ def _facts(f: dict[str, Any]) -> MarketFacts:
         reserved=priced[1],
         reserve_got=priced[2],
         reserve_ask=priced[3],
+        indexed=priced[4],
+        index_got=priced[5],
+        index_ask=priced[6],
         closed=closed[0],
         closed_complete=closed[1],
     )
@@ -174,30 +179,43 @@ def _sales(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
     return {int(i): (n, s) for i, n, s in _rows(q) if i is not None}
 
 
-def _priced(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int, int]]:
+def _priced(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, ...]]:
+    """Trades made in the periods against their reserve and their grade's index: grouped by
+    grade and local day, so the index each group is measured against (`index.reference`) is
+    looked up once per group, from the weekly prices worked out in SQL."""
     reserved = sa.and_(Sale.reserve_fen.is_not(None), Sale.reserve_fen != 0)
     b = sql.period_of(Trade.created_at, bounds)
+    day = sql.local_day(Trade.created_at)
 
     def when_reserved(value: Any) -> Any:
         return sa.func.sum(sa.case((reserved, value), else_=0))
 
+    got = Trade.price_fen_per_t * Trade.quantity_g
     q = sa.select(
         b,
+        Category.code,
+        day,
         sa.func.count(),
         when_reserved(1),
-        when_reserved(Trade.price_fen_per_t * Trade.quantity_g),
+        when_reserved(got),
         when_reserved(Sale.reserve_fen * Trade.quantity_g),
+        sa.func.sum(got),
+        sa.func.sum(Trade.quantity_g),
     )
     q = (
-        _trades(q, scope, NOT_CANCELLED, *_within(Trade.created_at, bounds))
+        _trades(q, scope, NOT_CANCELLED, *_within(Trade.created_at, bounds), family=True)
         .outerjoin(Sale, Sale.lot_id == Trade.lot_id)
-        .group_by(b)
+        .group_by(b, Category.code, day)
     )
-    return {
-        int(i): (n, int(r or 0), int(got or 0), int(ask or 0))
-        for i, n, r, got, ask in _rows(q)
-        if i is not None
-    }
+    groups = [(int(i), g, as_date(d), *rest) for i, g, d, *rest in _rows(q) if i is not None]
+    prices = references_for({g[1] for g in groups}, {g[2] for g in groups})
+    out: dict[int, list[int]] = {}
+    for i, grade, made, n, r, r_got, r_ask, all_got, grams in groups:
+        acc = out.setdefault(i, [0] * 7)
+        ref = reference(prices, grade, made)
+        sums = (n, r, r_got, r_ask) + ((n, all_got, ref * grams) if ref else (0, 0, 0))
+        out[i] = [a + int(x or 0) for a, x in zip(acc, sums, strict=True)]
+    return {i: tuple(v) for i, v in out.items()}
 
 
 def _closed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:

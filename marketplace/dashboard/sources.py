@@ -38,7 +38,9 @@ from marketplace.dashboard.sql import family_expr
 from marketplace.dashboard.trips import load_trips
 from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
 from marketplace.lots.models import Lot
+from marketplace.trading.index import reference
 from marketplace.trading.models import Dispute, Sale, Trade
+from marketplace.trading.prices import references_for
 from passport.models import PassportChainEntry, PassportEvent
 
 SCOPES = ("cluster", "park", "industry", "org", "material")
@@ -160,6 +162,7 @@ def load_trades(
             seller.cluster_id,
             buyer.cluster_id,
             seller.kind,
+            Category.code,
         )
         .join(Lot, Lot.id == Trade.lot_id)
         .join(Category, Category.id == Lot.category_id)
@@ -178,6 +181,8 @@ def load_trades(
     pickups = _pickups(q.with_only_columns(Trade.id).subquery())
     closed = [r.lot_id for r in rows if r.closed_at is not None]
     complete = passports_complete(closed) if passports else {}
+    made = {r.id: local(r.created_at).date() for r in rows}
+    prices = references_for({r.code for r in rows}, set(made.values()))
     out = []
     for r in rows:
         picked, due = pickups.get(r.id, (None, None))
@@ -195,6 +200,7 @@ def load_trades(
                 weighed_g=r.net_g,
                 factor_material=r[15],
                 reserve_fen_per_t=r.reserve_fen,
+                index_fen_per_t=reference(prices, r.code, made[r.id]),
                 listed_at=local(r.listed_at),
                 picked_up_at=local(picked),
                 pickup_due_at=local(due),

@@ -16,11 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from core.catalogue import Category
-from core.db import db
-
-
-def postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+from core.db import local_day, postgres  # noqa: F401  (the calendar in SQL, for the readers here)
 
 
 def parts(values: Sequence[Any], n: int = 900) -> Iterator[Sequence[Any]]:
@@ -38,18 +34,6 @@ def one_of(col: Any, values: Sequence[Any], item: Any) -> Any:
     if postgres():
         return col == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(item)))
     return col.in_(list(values))
-
-
-def local_day(col: Any) -> Any:
-    """The Asia/Shanghai calendar day of a stored (naive UTC) timestamp, in SQL.
-
-    China has kept UTC+8 without daylight saving since 1991, so the day is the date of the UTC
-    time plus eight hours on every date the dashboard accepts (`records.FIRST_DAY` onwards);
-    a test checks it against `zoneinfo` around midnight.
-    """
-    if postgres():
-        return sa.cast(col + sa.literal_column("INTERVAL '8 hours'", sa.Interval), sa.Date)
-    return sa.func.date(col, "+8 hours")
 
 
 def family_expr() -> tuple[Any, Any, Any]:

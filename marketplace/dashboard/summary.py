@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from core.catalogue import Category
-from core.db import db
+from core.db import as_date, db
 from core.time import utcnow
 from marketplace.dashboard import sql
 from marketplace.dashboard.models import (
@@ -166,7 +166,7 @@ def _new_days(last_id: int, top: int) -> set[date]:
             )
         ),
     )
-    return {_as_date(d) for d in db.session.scalars(q)}
+    return {as_date(d) for d in db.session.scalars(q)}
 
 
 def _recount_days(now: datetime) -> list[date]:
@@ -182,7 +182,7 @@ def _recount_days(now: datetime) -> list[date]:
             .group_by(day)
         ).all()
     )
-    counted = {_as_date(k): v for k, v in counted.items()}
+    counted = {as_date(k): v for k, v in counted.items()}
     stored = dict(
         db.session.execute(
             sa.select(SummaryDay.day, SummaryDay.base_count).where(
@@ -191,10 +191,6 @@ def _recount_days(now: datetime) -> list[date]:
         ).all()
     )
     return [d for d in days if counted.get(d, 0) != stored.get(d, 0)]
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _rebuild(run: Period) -> None:

@@ -9,9 +9,13 @@ and weights are the settled, moisture-adjusted tonnes. Weeks start on Monday (IS
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+# How far back a trade looks for its grade's index: a price older than four weeks is no longer
+# the market the parties saw.
+REFERENCE_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -66,3 +70,15 @@ def weekly(trades: Iterable[Cleared]) -> list[IndexPoint]:
         )
         for (grade, week), items in sorted(buckets.items(), key=lambda kv: (kv[0][0], kv[0][1]))
     ]
+
+
+def reference(prices: Mapping[tuple[str, date], int], grade: str, day: date) -> int | None:
+    """The index a trade made on `day` is measured against: its grade's most recent complete
+    week before the trade's own week, within `REFERENCE_WEEKS` (the current week is still
+    moving, and may hold the trade itself). None when the grade had no settled trade then."""
+    week = week_of(day)
+    for back in range(1, REFERENCE_WEEKS + 1):
+        price = prices.get((grade, week - timedelta(weeks=back)))
+        if price is not None:
+            return price
+    return None

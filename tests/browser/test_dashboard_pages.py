@@ -25,6 +25,72 @@ def demo_station(live_app):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def indexed_paper(live_app):
+    """Two paper trades of a producer and a recycler of their own (no other test's figures
+    move): one settled last week at 1600 元/t makes the grade's weekly index, one made today at
+    1500 元/t against a 1400 元/t reserve is measured against it."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from core.catalogue import Category
+    from core.enums import OrgKind
+    from core.models import Cluster, Site
+    from marketplace.lots.models import Lot, LotStatus
+    from marketplace.trading.auction import SaleMode
+    from marketplace.trading.models import Sale, Trade, TradeStatus
+    from tests.factories import make_org
+
+    now = utcnow()
+    with live_app.app_context():
+        cluster = db.session.scalar(sa.select(Cluster).limit(1))
+        seller = make_org(OrgKind.PRODUCER, cluster_id=cluster.id)
+        buyer = make_org(OrgKind.RECYCLER, cluster_id=cluster.id)
+        site = Site(organization=seller, name="测试厂", address="长安", lat=22.8, lon=113.8)
+        db.session.add(site)
+        paper = db.session.scalar(sa.select(Category).where(Category.code == "PA-OCC"))
+        db.session.flush()
+        for price, made, settled in (
+            (160_000, now - timedelta(days=9), True),
+            (150_000, now, False),
+        ):
+            lot = Lot(
+                organization_id=seller.id,
+                site_id=site.id,
+                title="黄板纸",
+                category_id=paper.id,
+                family_code="PA",
+                dql=3,
+                quantity_g=4_000_000,
+                lat=22.8,
+                lon=113.8,
+                status=LotStatus.CLOSED,
+                listed_at=made - timedelta(days=1),
+            )
+            db.session.add(lot)
+            db.session.flush()
+            db.session.add(
+                Sale(lot_id=lot.id, mode=SaleMode.ASCENDING, reserve_fen=140_000, deadline=made)
+            )
+            db.session.add(
+                Trade(
+                    lot_id=lot.id,
+                    buyer_id=buyer.id,
+                    seller_id=seller.id,
+                    price_fen_per_t=price,
+                    quantity_g=4_000_000,
+                    lot_version=1,
+                    created_at=made,
+                    status=TradeStatus.CLOSED if settled else TradeStatus.AWARDED,
+                    settled_at=made + timedelta(days=1) if settled else None,
+                    settled_fen=price * 4 if settled else None,
+                )
+            )
+        db.session.commit()
+        db.engine.dispose()
+
+
 def api(page, path):
     response = page.page.request.get(page.base + path)
     assert response.status == 200, (path, response.status, response.text()[:300])
@@ -62,7 +128,7 @@ def charts_drawn(page, *ids):
         page.page.wait_for_selector(f"#{chart_id} canvas")
 
 
-def test_government_cluster_dashboard(page, demo_station) -> None:
+def test_government_cluster_dashboard(page, demo_station, indexed_paper) -> None:
     page.login("demo-gov", DEMO_PASSWORD)
     page.page.click("[data-testid=nav-dashboard]")
     page.page.wait_for_selector("[data-testid=dashboard]")
@@ -79,6 +145,12 @@ def test_government_cluster_dashboard(page, demo_station) -> None:
         hover = page.page.locator(f"[data-testid=tile-{co2['key']}]").get_attribute("title")
         assert co2["factor"]["version"] in hover
         assert co2["factor"]["source"] in hover
+    # price realisation also against the grades' weekly price index, as the API says
+    price = next(i for i in body["indicators"] if i["key"] == "price_realisation")
+    against = float(price["extra"]["against_index_pct"])
+    line = page.page.locator("[data-testid=tile-price_realisation] [data-testid=tile-index]")
+    shown_pct = float(line.inner_text().split()[-1].rstrip("%").replace(",", ""))
+    assert abs(shown_pct - against) <= 0.051, (line.inner_text(), against)
     # drill-down from a tile opens the records API's rows
     shown = next(i for i in body["indicators"] if not i["no_data"] and i["value"] is not None)
     page.page.click(f"[data-testid=tile-{shown['key']}]")

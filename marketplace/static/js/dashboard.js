@@ -130,6 +130,11 @@
       button.appendChild(el("div", { "class": "dash-tile-change " + (up ? "dash-up" : "dash-down"), "data-testid": "tile-change" },
         T.change + " " + (up ? "▲ +" : "▼ ") + fmt(ind.change_pct) + "% · " + T.previous + " " + fmt(ind.previous_value)));
     }
+    var extra = ind.extra || {};
+    if (extra.against_index_pct !== undefined && extra.against_index_pct !== null && !ind.no_data) {
+      button.appendChild(el("div", { "class": "dash-tile-change", "data-testid": "tile-index" },
+        T.against_index + " " + fmt(extra.against_index_pct) + "%"));
+    }
     var hover = [];
     var used = ind.factors && ind.factors.length ? ind.factors : ind.factor && ind.factor.key ? [ind.factor] : [];
     if (used.length) {

@@ -5,7 +5,8 @@ producer P lists L1 (10 t paper, reserve 1400 元/t) on 03-02 02:00 and L2 (6 t 
 on 03-10; recycler R (same cluster) buys L1 at 1500 元/t, 9.8 t weighed on delivery 03-06
 08:00, settled 03-07 08:00, closed 03-08. Station S receives 1 t from P (0.1 t deducted,
 normal), 2 t (anomaly) and 5 t (anomaly) re-weighed as 1.5 t (normal); its capacity is 9 t for
-March. Logistics L publishes a 80 km route on 03-06, a quarter empty, half loaded.
+March. Logistics L publishes a 80 km route on 03-06, a quarter empty, half loaded. In
+February R bought 4 t of P's paper at 1600 元/t, settled 02-25: paper's weekly price index.
 """
 
 from __future__ import annotations
@@ -111,6 +112,41 @@ def cluster(app, catalogue):
             end_use_kind="recycling",
         )
     )
+    # February's paper trade, settled on 02-25: the week of 02-23 makes paper's index 1600 元/t,
+    # the one L1's trade (made 03-05, in the next week) is measured against
+    feb = Lot(
+        organization_id=p.id,
+        site_id=site.id,
+        title=paper.name_zh,
+        category_id=paper.id,
+        family_code="PA",
+        dql=3,
+        quantity_g=4_000_000,
+        lat=22.8,
+        lon=113.8,
+        status=LotStatus.CLOSED,
+        listed_at=datetime(2026, 2, 16, tzinfo=UTC),
+    )
+    db.session.add(feb)
+    db.session.flush()
+    db.session.add(
+        Trade(
+            lot_id=feb.id,
+            buyer_id=r.id,
+            seller_id=p.id,
+            price_fen_per_t=160_000,
+            quantity_g=4_000_000,
+            lot_version=1,
+            created_at=datetime(2026, 2, 20, tzinfo=UTC),
+            status=TradeStatus.CLOSED,
+            net_g=4_000_000,
+            delivered_at=datetime(2026, 2, 24, tzinfo=UTC),
+            settled_at=datetime(2026, 2, 25, tzinfo=UTC),
+            settled_fen=640_000,
+            closed_at=datetime(2026, 2, 26, tzinfo=UTC),
+            end_use_kind="recycling",
+        )
+    )
     w1 = _weighing(s, 1_000_000, "normal", factory=p)
     db.session.add(Deduction(weighing_id=w1.id, kind="impurity", grams=100_000, reason="杂质"))
     _weighing(s, 2_000_000, "anomaly")
@@ -162,13 +198,15 @@ def test_cluster_figures_come_from_the_rows(app, cluster) -> None:
     assert value["station_utilisation"] == Decimal("50.00")  # 4.5 ÷ 9
     assert value["clearance_rate"] == Decimal("50.00")
     assert value["price_realisation"] == Decimal("107.14")  # 1500 ÷ 1400
+    assert by["price_realisation"]["extra"] == {"against_index_pct": "93.75"}  # 1500 ÷ 1600
     assert value["closed_loop_share"] == Decimal("100.00")
     assert value["traceability_completeness"] == Decimal("0.00")  # no passport chain
     assert value["escrow_settlement"] == Decimal("24.0")
     assert value["pickup_lead_time"] == Decimal("102.0")  # 03-02 02:00 → 03-06 08:00
     assert value["participation"] == Decimal("100.00")
     assert by["substitution_rate"]["no_data"] == "企业尚未填报"
-    assert by["recycled_volume"]["previous_value"] is None
+    assert by["recycled_volume"]["previous_value"] == "4.000"  # February's paper
+    assert by["recycled_volume"]["change_pct"] == "145.0"
     assert by["recycled_volume"]["drilldown_url"].startswith(
         "/api/v1/dashboard/indicators/recycled_volume/records?"
     )
@@ -256,6 +294,8 @@ def test_exports(app, cluster) -> None:
     text = csv.get_data().decode("utf-8-sig")
     assert "DEFRA-2025" in text
     assert "一般工业固体废物综合利用率" in text
+    assert "对价格指数(%)" in text.splitlines()[0]
+    assert ",93.75," in next(line for line in text.splitlines() if "保留价" in line)
     xlsx = client.get(
         "/api/v1/dashboard/indicators/recycled_volume/records.xlsx",
         query_string=MARCH,

@@ -183,6 +183,8 @@ def busy_market(app, catalogue):
             closed_at=stamp(settled) if settled and rng.random() < 0.7 else None,
             end_use_kind=rng.choice(["recycling", "disposal", "energy", None]),
         )
+        if settled:  # paid in full: the settled trades make the grades' weekly index
+            trade.settled_fen = trade.price_fen_per_t * trade.quantity_g // 1_000_000
         db.session.add(trade)
         db.session.flush()
         if rng.random() < 0.15:
@@ -235,7 +237,7 @@ def test_market_facts_in_sql_equal_the_records_summed(app, busy_market, kind, id
             assert recs.market == market.summarise(p, alone.trades, alone.lots), p
     facts = span.load_many([Period(date(2026, 1, 1), date(2026, 4, 30))], scope)[0].market
     if kind == "cluster":  # the fixture reaches every fact
-        for name in ("delivered", "reserved", "lead_by_delivery"):
+        for name in ("delivered", "reserved", "lead_by_delivery", "indexed"):
             assert getattr(facts, name), name
         assert facts.lead.n > 20
         assert facts.settle.n > 20

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from click.testing import Result
 
 from core.catalogue import Category
-from core.db import db
+from core.db import as_date, db, local_week
 from core.enums import OrgKind
 from marketplace.dashboard import sql, summary
 from marketplace.dashboard.models import (
@@ -84,7 +84,23 @@ def test_local_day_in_sql_is_the_shanghai_day(app) -> None:
         got = db.session.scalar(
             sa.select(sql.local_day(sa.literal(at.replace(tzinfo=None), sa.DateTime)))
         )
-        assert summary._as_date(got) == at.astimezone(TZ).date(), at
+        assert as_date(got) == at.astimezone(TZ).date(), at
+
+
+def test_local_week_in_sql_is_the_shanghai_iso_week(app) -> None:
+    """Sunday 23:59:59 and Monday 00:00 in Shanghai (Sunday 16:00 UTC) fall in their own weeks."""
+    from marketplace.trading.index import week_of
+
+    for at in (
+        datetime(2026, 3, 1, 15, 59, 59, tzinfo=UTC),  # Sunday 23:59:59 local
+        datetime(2026, 3, 1, 16, 0, 0, tzinfo=UTC),  # Monday 00:00 local
+        datetime(2026, 3, 4, 3, 0, 0, tzinfo=UTC),  # a Wednesday
+        datetime(2026, 12, 27, 16, 0, 1, tzinfo=UTC),  # Monday 2026-12-28, a year's last week
+    ):
+        got = db.session.scalar(
+            sa.select(local_week(sa.literal(at.replace(tzinfo=None), sa.DateTime)))
+        )
+        assert as_date(got) == week_of(at.astimezone(TZ).date()), at
 
 
 def test_incremental_refreshes_equal_a_rebuild_and_the_readings(app, plant) -> None:
