@@ -132,21 +132,24 @@ def seed(app: Any, args: argparse.Namespace, rng: random.Random) -> dict[str, An
             )
             delivered = closed + timedelta(hours=rng.randint(12, 96))
             done = delivered < end and rng.random() < 0.95
+            price = int(reserve * rng.uniform(0.98, 1.25))
+            net = int(lot.quantity_g * rng.uniform(0.95, 1.03)) if done else None
             trades.append(
                 {
                     "lot_id": lot.id,
                     "buyer_id": rng.choice(recyclers),
                     "seller_id": lot.organization_id,
-                    "price_fen_per_t": int(reserve * rng.uniform(0.98, 1.25)),
+                    "price_fen_per_t": price,
                     "quantity_g": lot.quantity_g,
                     "lot_version": 1,
                     "created_at": closed,
                     "status": "closed" if done else "scheduled",
-                    "net_g": int(lot.quantity_g * rng.uniform(0.95, 1.03)) if done else None,
+                    "net_g": net,
                     "delivered_at": delivered if done else None,
                     "settled_at": delivered + timedelta(hours=rng.randint(2, 120))
                     if done
                     else None,
+                    "settled_fen": price * net // 1_000_000 if net else None,  # paid in full
                     "closed_at": delivered + timedelta(days=3) if done else None,
                     "end_use_kind": ("recycling" if rng.random() < 0.93 else "disposal")
                     if done

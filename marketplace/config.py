@@ -69,6 +69,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_DISABLE_AFTER": 15,
     "WEBHOOK_ALLOW_HTTP_LOOPBACK": False,
     "WEBHOOK_ALLOWED_NETWORKS": [],
+    # The dashboard's independent reads at once on PostgreSQL, in one snapshot (see
+    # marketplace.dashboard.sql.gather); off: one after the other.
+    "DASHBOARD_PARALLEL_READS": True,
 }
 
 

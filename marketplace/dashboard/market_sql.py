@@ -13,16 +13,17 @@ lifecycle), so a trade counted by one of those times is always among the period'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from core.catalogue import Category
-from core.db import as_date, db
+from core.db import as_date, db, local_week
 from core.enums import OrgKind
 from core.models import Organization
 from marketplace.dashboard import sql
@@ -50,12 +51,25 @@ NOT_CANCELLED = Trade.status != TradeStatus.CANCELLED
 def load(periods: Sequence[Period], scope: Scope, wanted: frozenset[str]) -> list[MarketFacts]:
     """One `MarketFacts` per period, in order, with the facts named in `wanted` (the others
     stay empty: a trend of one indicator reads only what it needs)."""
+    names, reads = reads_of(periods, scope, wanted)
+    return assemble(len(periods), names, [read() for read in reads])
+
+
+def reads_of(
+    periods: Sequence[Period], scope: Scope, wanted: frozenset[str]
+) -> tuple[list[str], list[Callable[[], dict[int, Any]]]]:
+    """The facts named in `wanted` as independent reads (for `sql.gather`), with their names."""
     bounds = [utc_bounds(p) for p in periods]
-    facts: list[dict[str, Any]] = [{} for _ in periods]
-    for name, read in PARTS.items():
-        if name in wanted:
-            for i, values in read(bounds, scope).items():
-                facts[i][name] = values
+    names = [name for name in PARTS if name in wanted]
+    return names, [partial(PARTS[name], bounds, scope) for name in names]
+
+
+def assemble(n: int, names: list[str], results: list[dict[int, Any]]) -> list[MarketFacts]:
+    """The reads' results as one `MarketFacts` per period."""
+    facts: list[dict[str, Any]] = [{} for _ in range(n)]
+    for name, by_period in zip(names, results, strict=True):
+        for i, values in by_period.items():
+            facts[i][name] = values
     return [_facts(f) for f in facts]
 
 
@@ -181,11 +195,12 @@ def _sales(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
 
 def _priced(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, ...]]:
     """Trades made in the periods against their reserve and their grade's index: grouped by
-    grade and local day, so the index each group is measured against (`index.reference`) is
-    looked up once per group, from the weekly prices worked out in SQL."""
+    grade and local week (the index a trade is measured against, `index.reference`, depends on
+    its week alone), so it is looked up once per group, from the weekly prices worked out in
+    SQL."""
     reserved = sa.and_(Sale.reserve_fen.is_not(None), Sale.reserve_fen != 0)
     b = sql.period_of(Trade.created_at, bounds)
-    day = sql.local_day(Trade.created_at)
+    day = local_week(Trade.created_at)
 
     def when_reserved(value: Any) -> Any:
         return sa.func.sum(sa.case((reserved, value), else_=0))

@@ -10,6 +10,8 @@ records `sources.load` gives it would make (`test_span` holds them equal).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,15 +61,26 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     span = cover(periods)
     if want & {"weighings", "orgs"}:
         summary.refresh()  # once per read, before the summaries are read
-    wanted = want & MARKET
-    market = market_sql.load(periods, scope, wanted) if wanted else [None] * len(periods)
-    trips = load_trips(span, scope) if "trips" in want else []
-    reports = load_reports(span, scope) if "reports" in want else []
-    weighings = summary.groups(periods, scope.orgs, scope.family) if "weighings" in want else {}
+    names, reads = market_sql.reads_of(periods, scope, want & MARKET)
+    nothing: Callable[[], Any] = list
+    others: list[Callable[[], Any]] = [
+        partial(load_trips, span, scope) if "trips" in want else nothing,
+        partial(load_reports, span, scope) if "reports" in want else nothing,
+        partial(summary.groups, periods, scope.orgs, scope.family) if "weighings" in want else dict,
+        partial(load_orgs, scope, set()) if "orgs" in want else nothing,
+        partial(active_by_period, periods, scope.orgs)
+        if "orgs" in want
+        else partial(_none_active, len(periods)),
+    ]
+    # the market's reads (the slowest) first: each reader takes the next as it finishes
+    results = sql.gather([*reads, *others])
+    facts, (trips, reports, weighings, members, active) = (
+        results[: len(reads)],
+        results[len(reads) :],
+    )
+    market = market_sql.assemble(len(periods), names, facts) if names else [None] * len(periods)
     table = factors.current()
     trips_of = _by_period(trips, periods)
-    members = load_orgs(scope, set()) if "orgs" in want else []
-    active = active_by_period(periods, scope.orgs) if members else [set() for _ in periods]
     out = []
     for i, p in enumerate(periods):
         out.append(
@@ -82,6 +95,10 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
             )
         )
     return out
+
+
+def _none_active(n: int) -> list[set[int]]:
+    return [set() for _ in range(n)]
 
 
 def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list[set[int]]:

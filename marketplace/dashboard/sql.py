@@ -1,4 +1,5 @@
-"""Membership tests over long id lists, cheap on both databases.
+"""SQL helpers of the dashboard's readers: membership tests over long id lists, cheap on both
+databases, and independent reads run at once (`gather`).
 
 `col IN (:p1, …, :p900)` costs more to build and parse than to run: psycopg splits the query
 text per placeholder, which the profile of a 30-day cluster read put at half its time. On
@@ -8,15 +9,27 @@ has no arrays and a limit of 999 parameters, so there the list goes in chunks of
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from core.catalogue import Category
-from core.db import local_day, postgres  # noqa: F401  (the calendar in SQL, for the readers here)
+from core.db import db, local_day, postgres  # noqa: F401  (the calendar in SQL, for the readers)
+
+T = TypeVar("T")
+SNAPSHOT = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")  # what pg_export_snapshot answers
+# Two readers: the request's thread waits (its own transaction reads committed data afresh per
+# statement, so it would not see the one snapshot); more than the database's cores only queue.
+HELPERS = 2
+PREFIX = "dashboard-read"
+_READERS = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix=PREFIX)
 
 
 def parts(values: Sequence[Any], n: int = 900) -> Iterator[Sequence[Any]]:
@@ -61,3 +74,54 @@ def period_of(col: Any, bounds: Sequence[tuple[Any, Any]]) -> Any:
     """Which period (index into `bounds`, each [lo, hi)) a timestamp falls in; NULL for none:
     several periods grouped in one query."""
     return sa.case(*((sa.and_(col >= lo, col < hi), i) for i, (lo, hi) in enumerate(bounds)))
+
+
+def gather(reads: Sequence[Callable[[], T]]) -> list[T]:
+    """The results of independent reads, in order, the reads run at once on PostgreSQL.
+
+    A cluster's `/indicators` is some twenty grouped queries of 10–60 ms each; one after the
+    other they keep one core of the database busy while the other waits. Here helper threads
+    read on connections of their own, each taking the next read as it finishes one, all inside
+    the snapshot the request's transaction exports (`pg_export_snapshot`, then `SET
+    TRANSACTION SNAPSHOT` in a repeatable-read transaction): every figure sees the same
+    committed data, as if read in one transaction. Only what is committed is in it: the
+    dashboard's reads write nothing but their summaries, which commit before. On SQLite, and
+    with `DASHBOARD_PARALLEL_READS` off, the reads run in turn on the request's connection.
+    """
+    if (
+        len(reads) < 2
+        or not postgres()
+        or not current_app.config["DASHBOARD_PARALLEL_READS"]
+        or threading.current_thread().name.startswith(PREFIX)  # a read's own reads: in turn
+    ):
+        return [read() for read in reads]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    snapshot = db.session.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
+    if not SNAPSHOT.fullmatch(snapshot):
+        raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+
+    queue = list(enumerate(reads))
+    taken = threading.Lock()
+    results: dict[int, T] = {}
+
+    def drain() -> None:  # take the next read until none is left
+        while True:
+            with taken:
+                if not queue:
+                    return
+                i, read = queue.pop(0)
+            results[i] = read()
+
+    def helper() -> None:
+        with app.app_context():
+            conn = db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # no binds here
+            try:
+                drain()
+            finally:
+                db.session.rollback()
+
+    helpers = [_READERS.submit(helper) for _ in range(min(HELPERS, len(reads)))]
+    for h in helpers:
+        h.result()  # a helper's error is the request's
+    return [results[i] for i in range(len(reads))]
