@@ -36,12 +36,13 @@ from marketplace.dashboard.records import (
     locator,
     utc_bounds,
 )
-from marketplace.dashboard.sources import Scope, last_pickups, passports_complete
+from marketplace.dashboard.sources import PASSPORT_STEPS, Scope, last_pickups
 from marketplace.dispatch.models import PickupRequest, RouteStop
 from marketplace.lots.models import Lot
 from marketplace.trading.index import reference
 from marketplace.trading.models import Dispute, Sale, Trade, TradeStatus
 from marketplace.trading.prices import references_for
+from passport.models import PassportChainEntry, PassportEvent
 
 Bounds = list[tuple[datetime, datetime]]
 FAMILY = sql.family_expr()  # (parent category alias, family code, factor material)
@@ -76,7 +77,8 @@ def assemble(n: int, names: list[str], results: list[dict[int, Any]]) -> list[Ma
 def _facts(f: dict[str, Any]) -> MarketFacts:
     gen = f.get("generated", (0, 0, 0))
     sales = f.get("sales", (0, 0))
-    priced = f.get("priced", (0,) * 7)
+    priced = f.get("priced", (0, 0, 0, 0))
+    indexed = f.get("indexed", (0, 0, 0))
     closed = f.get("closed", (0, 0))
     lead = f.get("lead", (Spread(), 0))
     return MarketFacts(
@@ -93,9 +95,9 @@ def _facts(f: dict[str, Any]) -> MarketFacts:
         reserved=priced[1],
         reserve_got=priced[2],
         reserve_ask=priced[3],
-        indexed=priced[4],
-        index_got=priced[5],
-        index_ask=priced[6],
+        indexed=indexed[0],
+        index_got=indexed[1],
+        index_ask=indexed[2],
         closed=closed[0],
         closed_complete=closed[1],
     )
@@ -193,56 +195,106 @@ def _sales(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
     return {int(i): (n, s) for i, n, s in _rows(q) if i is not None}
 
 
-def _priced(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, ...]]:
-    """Trades made in the periods against their reserve and their grade's index: grouped by
-    grade and local week (the index a trade is measured against, `index.reference`, depends on
-    its week alone), so it is looked up once per group, from the weekly prices worked out in
-    SQL."""
+def _priced(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int, int]]:
+    """Trades made in the periods, and those with a reserve against it."""
     reserved = sa.and_(Sale.reserve_fen.is_not(None), Sale.reserve_fen != 0)
     b = sql.period_of(Trade.created_at, bounds)
-    day = local_week(Trade.created_at)
 
     def when_reserved(value: Any) -> Any:
         return sa.func.sum(sa.case((reserved, value), else_=0))
 
-    got = Trade.price_fen_per_t * Trade.quantity_g
     q = sa.select(
         b,
-        Category.code,
-        day,
         sa.func.count(),
         when_reserved(1),
-        when_reserved(got),
+        when_reserved(Trade.price_fen_per_t * Trade.quantity_g),
         when_reserved(Sale.reserve_fen * Trade.quantity_g),
-        sa.func.sum(got),
-        sa.func.sum(Trade.quantity_g),
     )
     q = (
-        _trades(q, scope, NOT_CANCELLED, *_within(Trade.created_at, bounds), family=True)
+        _trades(q, scope, NOT_CANCELLED, *_within(Trade.created_at, bounds))
         .outerjoin(Sale, Sale.lot_id == Trade.lot_id)
-        .group_by(b, Category.code, day)
+        .group_by(b)
     )
-    groups = [(int(i), g, as_date(d), *rest) for i, g, d, *rest in _rows(q) if i is not None]
-    prices = references_for({g[1] for g in groups}, {g[2] for g in groups})
-    out: dict[int, list[int]] = {}
-    for i, grade, made, n, r, r_got, r_ask, all_got, grams in groups:
-        acc = out.setdefault(i, [0] * 7)
-        ref = reference(prices, grade, made)
-        sums = (n, r, r_got, r_ask) + ((n, all_got, ref * grams) if ref else (0, 0, 0))
-        out[i] = [a + int(x or 0) for a, x in zip(acc, sums, strict=True)]
-    return {i: tuple(v) for i, v in out.items()}
+    return {
+        int(i): (n, int(r or 0), int(got or 0), int(ask or 0))
+        for i, n, r, got, ask in _rows(q)
+        if i is not None
+    }
+
+
+def _indexed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int]]:
+    """Trades made in the periods against their grade's index: grouped by grade and local week
+    (the index a trade is measured against, `index.reference`, depends on its week alone), so
+    it is looked up once per group, from the weekly prices worked out in SQL. Read apart from
+    the reserve (`_priced`): only this one needs each trade's lot, and the two run at once."""
+    b = sql.period_of(Trade.created_at, bounds)
+    week = local_week(Trade.created_at)
+    grade = Lot.category_id
+    q = sa.select(
+        b,
+        grade,
+        week,
+        sa.func.count(),
+        sa.func.sum(Trade.price_fen_per_t * Trade.quantity_g),
+        sa.func.sum(Trade.quantity_g),
+    )
+    q = _trades(q, scope, NOT_CANCELLED, *_within(Trade.created_at, bounds))
+    if not scope.family:  # else joined already
+        q = q.join(Lot, Lot.id == Trade.lot_id)
+    groups = [
+        (int(i), g, as_date(w), *rest) for i, g, w, *rest in _rows(q.group_by(b, grade, week))
+    ]
+    codes = dict(_rows(sa.select(Category.id, Category.code)).all())
+    prices = references_for({codes[g[1]] for g in groups}, {g[2] for g in groups})
+    out: dict[int, tuple[int, int, int]] = {}
+    for i, cat, made, n, got, grams in groups:
+        ref = reference(prices, codes[cat], made)
+        if ref:
+            k, g, a = out.get(i, (0, 0, 0))
+            out[i] = (k + n, g + int(got), a + ref * int(grams))
+    return out
 
 
 def _closed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int]]:
+    """Trades closed in each period, and those whose lot's passport chain holds the four steps
+    (`sources.passports_complete`, decided in SQL: one row per period comes back, not one per
+    trade with its chain's events)."""
     b = sql.period_of(Trade.closed_at, bounds)
-    q = _trades(sa.select(b, Trade.lot_id), scope, *_within(Trade.closed_at, bounds))
-    rows = [(int(i), lot) for i, lot in _rows(q) if i is not None]
-    complete = passports_complete([lot for _, lot in rows])
-    out: dict[int, tuple[int, int]] = {}
-    for i, lot in rows:
-        n, ok = out.get(i, (0, 0))
-        out[i] = (n + 1, ok + bool(complete.get(lot)))
-    return out
+    closed = _trades(
+        sa.select(Trade.id, b.label("i"), _passport_name(Trade.lot_id).label("lot")),
+        scope,
+        *_within(Trade.closed_at, bounds),
+    ).subquery()
+    step = PassportEvent.biz_step
+    has = [sa.func.max(sa.case((_step_is(step, s), 1), else_=0)) == 1 for s in PASSPORT_STEPS]
+    per_trade = (
+        sa.select(closed.c.i, sa.case((sa.and_(*has), 1), else_=0).label("ok"))
+        .select_from(closed)
+        .outerjoin(PassportChainEntry, PassportChainEntry.lot == closed.c.lot)
+        .outerjoin(PassportEvent, PassportEvent.id == PassportChainEntry.event_pk)
+        .group_by(closed.c.id, closed.c.i)
+        .subquery()
+    )
+    q = sa.select(per_trade.c.i, sa.func.count(), sa.func.sum(per_trade.c.ok)).group_by(
+        per_trade.c.i
+    )
+    return {int(i): (n, int(ok or 0)) for i, n, ok in _rows(q) if i is not None}
+
+
+def _passport_name(lot_id: Any) -> Any:
+    """`sources.passport_id` in SQL: HL- and the lot id, zero-padded to six digits (longer ids
+    as they are)."""
+    if sql.postgres():
+        text = sa.cast(lot_id, sa.String)
+        padded = sa.case((lot_id < 1_000_000, sa.func.lpad(text, 6, "0")), else_=text)
+        return sa.literal("HL-", sa.String) + padded
+    return sa.func.printf("HL-%06d", lot_id)
+
+
+def _step_is(col: Any, step: str) -> Any:
+    """The business step's last word (after its last '-' or '/') is `step`, as
+    `sources.passports_complete` reads it: `BizStep-shipping`, `…/shipping`, `shipping`."""
+    return sa.or_(col == step, col.like(f"%-{step}"), col.like(f"%/{step}"))
 
 
 def _lead(bounds: Bounds, scope: Scope) -> dict[int, tuple[Spread, int]]:
@@ -309,13 +361,15 @@ def _spreads(
     return {i: (spread(d), counted[i]) for i, d in durations.items()}
 
 
+# the slowest first: `sql.gather`'s readers take them in this order
 PARTS = {
+    "lead": _lead,
+    "indexed": _indexed,
     "delivered": _delivered,
     "generated": _generated,
+    "closed": _closed,
     "sales": _sales,
     "priced": _priced,
-    "closed": _closed,
-    "lead": _lead,
     "settle": _settle,
 }
 

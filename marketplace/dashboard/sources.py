@@ -321,7 +321,9 @@ def load_orgs(scope: Scope, active: set[int]) -> list[OrgRec]:
 
 # What each indicator reads: the market's facts by name (`MarketFacts`: delivered, generated,
 # lead, settle, sales, priced, closed; made from lots and trades) and the other sources.
-MARKET = frozenset({"delivered", "generated", "lead", "settle", "sales", "priced", "closed"})
+MARKET = frozenset(
+    {"delivered", "generated", "lead", "settle", "sales", "priced", "indexed", "closed"}
+)
 DELIVERED = frozenset({"delivered"})
 NEEDS: dict[str, frozenset[str]] = {
     "utilisation_rate": frozenset({"delivered", "generated", "weighings", "reports"}),
@@ -332,7 +334,7 @@ NEEDS: dict[str, frozenset[str]] = {
     "co2e_avoided_net": frozenset({"delivered", "trips"}),
     "pickup_lead_time": frozenset({"lead"}),
     "clearance_rate": frozenset({"sales"}),
-    "price_realisation": frozenset({"priced"}),
+    "price_realisation": frozenset({"priced", "indexed"}),
     "closed_loop_share": DELIVERED,
     "landfill_diversion_rate": DELIVERED,
     "traceability_completeness": frozenset({"closed"}),

@@ -62,22 +62,23 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
     if want & {"weighings", "orgs"}:
         summary.refresh()  # once per read, before the summaries are read
     names, reads = market_sql.reads_of(periods, scope, want & MARKET)
-    nothing: Callable[[], Any] = list
-    others: list[Callable[[], Any]] = [
-        partial(load_trips, span, scope) if "trips" in want else nothing,
-        partial(load_reports, span, scope) if "reports" in want else nothing,
-        partial(summary.groups, periods, scope.orgs, scope.family) if "weighings" in want else dict,
-        partial(load_orgs, scope, set()) if "orgs" in want else nothing,
-        partial(active_by_period, periods, scope.orgs)
-        if "orgs" in want
-        else partial(_none_active, len(periods)),
-    ]
-    # the market's reads (the slowest) first: each reader takes the next as it finishes
-    results = sql.gather([*reads, *others])
-    facts, (trips, reports, weighings, members, active) = (
-        results[: len(reads)],
-        results[len(reads) :],
-    )
+    others: dict[str, Callable[[], Any]] = {}  # after the market's, the slowest first
+    if "orgs" in want:
+        others["active"] = partial(active_by_period, periods, scope.orgs)
+    if "trips" in want:
+        others["trips"] = partial(load_trips, span, scope)
+    if "reports" in want:
+        others["reports"] = partial(load_reports, span, scope)
+    if "weighings" in want:
+        others["weighings"] = partial(summary.groups, periods, scope.orgs, scope.family)
+    if "orgs" in want:
+        others["members"] = partial(load_orgs, scope, set())
+    results = sql.gather([*reads, *others.values()])
+    facts = results[: len(reads)]
+    got = dict(zip(others, results[len(reads) :], strict=True))
+    trips, reports = got.get("trips", []), got.get("reports", [])
+    weighings, members = got.get("weighings", {}), got.get("members", [])
+    active = got.get("active") or [set() for _ in periods]
     market = market_sql.assemble(len(periods), names, facts) if names else [None] * len(periods)
     table = factors.current()
     trips_of = _by_period(trips, periods)
@@ -95,10 +96,6 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
             )
         )
     return out
-
-
-def _none_active(n: int) -> list[set[int]]:
-    return [set() for _ in range(n)]
 
 
 def active_by_period(periods: list[Period], orgs: frozenset[int] | None) -> list[set[int]]:

@@ -133,6 +133,7 @@ def busy_market(app, catalogue):
                 return rng.choice(later[:3])
         return after + timedelta(minutes=rng.randrange(1, 20_000))
 
+    closed_lots: list[int] = []
     for n in range(80):
         i = rng.randrange(3)
         cat = rng.choice(cats)
@@ -187,6 +188,8 @@ def busy_market(app, catalogue):
             trade.settled_fen = trade.price_fen_per_t * trade.quantity_g // 1_000_000
         db.session.add(trade)
         db.session.flush()
+        if trade.closed_at is not None:
+            closed_lots.append(lot.id)
         if rng.random() < 0.15:
             db.session.add(
                 Dispute(
@@ -219,8 +222,58 @@ def busy_market(app, catalogue):
                     confirmed_at=stamp(created),
                 )
             )
+    _chains(closed_lots)
     db.session.commit()
     return {"producer": producers[0].id, "outside": buyers[2].id}
+
+
+STEP_SPELLINGS = (
+    "https://ref.gs1.org/cbv/BizStep-{}",  # EPCIS 2.0, as the platform writes it
+    "{}",  # the bare word a capture may send
+    "urn:epcglobal:cbv:bizstep:{}",  # EPCIS 1.x URN: not one of the four as the dashboard reads
+)
+
+
+def _chains(lots: list[int]) -> None:
+    """Passport chains for closed lots as their rows are stored (the dashboard reads only the
+    lot and each event's business step): some complete, some missing a step, some spelled in
+    the old URN form, some lots with none."""
+    import random
+
+    from marketplace.dashboard.sources import PASSPORT_STEPS, passport_id
+    from passport.models import PassportChainEntry, PassportEvent
+
+    rng, n = random.Random(8), 0
+    for lot in lots:
+        if rng.random() < 0.2:
+            continue  # no chain at all
+        steps = [s for s in PASSPORT_STEPS if rng.random() < 0.85] + ["inspecting"]
+        for seq, step in enumerate(steps, start=1):
+            n += 1
+            spelled = rng.choice(STEP_SPELLINGS).format(step)
+            event = PassportEvent(
+                replay_key=f"k{n}",
+                event_id=f"e{n}",
+                hash=f"{n:064x}",
+                canonical="{}",
+                type="ObjectEvent",
+                event_time=datetime(2026, 3, 1, tzinfo=UTC),
+                record_time=datetime(2026, 3, 1, tzinfo=UTC),
+                biz_step=spelled,
+            )
+            db.session.add(event)
+            db.session.flush()
+            db.session.add(
+                PassportChainEntry(
+                    lot=passport_id(lot),
+                    seq=seq,
+                    event_pk=event.id,
+                    event_hash=event.hash,
+                    prev="0" * 64,
+                    hash=f"{n:064x}",
+                    log_index=n,
+                )
+            )
 
 
 @pytest.mark.parametrize(
@@ -243,6 +296,7 @@ def test_market_facts_in_sql_equal_the_records_summed(app, busy_market, kind, id
         assert facts.settle.n > 20
         assert facts.generated_weighed
         assert facts.sales_sold
+        assert 0 < facts.closed_complete < facts.closed
         assert any(g.disputed for g in facts.delivered)
         assert any(not g.buyer_in_cluster for g in facts.delivered)
 
