@@ -25,9 +25,10 @@ from core.db import db, local_day, postgres  # noqa: F401  (the calendar in SQL,
 
 T = TypeVar("T")
 SNAPSHOT = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")  # what pg_export_snapshot answers
-# Two readers: the request's thread waits (its own transaction reads committed data afresh per
-# statement, so it would not see the one snapshot); more than the database's cores only queue.
-HELPERS = 2
+# Three readers: the request's thread waits (its own transaction reads committed data afresh
+# per statement, so it would not see the one snapshot). On two cores three beat two (one
+# reader's Python runs while the others wait on the database); more only queue.
+HELPERS = 3
 PREFIX = "dashboard-read"
 _READERS = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix=PREFIX)
 
