@@ -52,6 +52,11 @@ from benchmarks.dashboard_data import seed
 GOAL_MS = 300
 
 
+# No scheduler in the measured process: its first tick ran the recycler digest (one query per
+# recycler) beside the first requests. The dashboard's own reads are what is measured.
+CONFIG = {"SECRET_KEY": "benchmark", "SCHEDULER_IN_PROCESS": False}
+
+
 def measure(
     app: Any, tokens: dict[int, str], ids: dict[str, Any], args: argparse.Namespace
 ) -> list[tuple[str, float, float]]:
@@ -167,7 +172,7 @@ def remeasure(args: argparse.Namespace) -> list[tuple[str, float, float]]:
     from marketplace import create_app
 
     url = admin_engine().url.set(database=args.db).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
+    app = create_app(CONFIG | {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         t0 = time.perf_counter()
         upgrade()
@@ -197,7 +202,7 @@ def fresh(args: argparse.Namespace, rng: random.Random) -> list[tuple[str, float
     from marketplace import create_app
 
     with scratch_database("huanlian_dashboard", keep=args.keep) as url:
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark"})
+        app = create_app(CONFIG | {"SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgrade()
         t0 = time.perf_counter()

@@ -171,8 +171,8 @@ def weighing_rows(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the station weighings behind a figure, newest first, and the total."""
     lo, hi = sources.utc_bounds(r.period)
-    ded = (
-        sa.select(sa.func.coalesce(sa.func.sum(Deduction.grams), 0))
+    ded = (  # cast: PostgreSQL's sum of bigints is a numeric, which JSON would give as text
+        sa.select(sa.cast(sa.func.coalesce(sa.func.sum(Deduction.grams), 0), sa.BigInteger))
         .where(Deduction.weighing_id == Weighing.id)
         .scalar_subquery()
     )
@@ -201,9 +201,10 @@ def weighing_rows(
         q = q.where(Weighing.result == f["result"])
     if f.get("stage"):
         q = q.where(Weighing.stage == f["stage"])
-    if f.get("deducted"):
-        q = q.where(ded > 0)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery())) or 0
+    if f.get("deducted"):  # deductions are positive (a CHECK): one is enough, found by a
+        q = q.where(Weighing.id.in_(sa.select(Deduction.weighing_id)))  # semi-join, not a sum
+    counted = q.with_only_columns(Weighing.id)  # the count needs no deduction sums
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
     page_q = q.order_by(Weighing.created_at.desc(), Weighing.id.desc())
     page_q = page_q.limit(per_page).offset((page - 1) * per_page)
     out = []

@@ -274,6 +274,13 @@ def test_records_behind_a_figure(app, cluster) -> None:
     assert body["kind"] == "weighings"
     assert body["total"] == 1
     assert body["items"][0]["net_g"] == 2_000_000
+    deducted = client.get(
+        "/api/v1/dashboard/indicators/downgrade_rate/records",
+        query_string=MARCH,
+        headers=cluster["gov"],
+    ).get_json()
+    assert deducted["total"] == 1  # the 1 t with its 0.1 t of impurity
+    assert [(w["net_g"], w["deduction_g"]) for w in deducted["items"]] == [(1_000_000, 100_000)]
     _, by = figures(client, cluster["gov"], **MARCH)
     drill = client.get(by["recycled_volume"]["drilldown_url"], headers=cluster["gov"]).get_json()
     assert [t["weighed_g"] for t in drill["items"]] == [9_800_000]
