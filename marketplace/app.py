@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from marketplace.catalogue import api as catalogue_api
     from marketplace.dashboard import api as dashboard_api
     from marketplace.dashboard import ledger_api as dashboard_data_api
+    from marketplace.dashboard import reports_api as dashboard_reports_api
     from marketplace.dashboard import views as dashboard_views
     from marketplace.dispatch import api as dispatch_api
     from marketplace.dispatch import views as dispatch_views
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
         recommend_api.blp,
         dashboard_api.blp,
         dashboard_data_api.blp,
+        dashboard_reports_api.blp,
     ):
         api.register_blueprint(blp)
 

@@ -127,4 +127,25 @@ EN = {
     ),
     "对价格指数": "Against the price index",
     "对价格指数(%)": "Against the price index (%)",
+    "月度填报": "Monthly report",
+    "%(month)s 的月度数据已保存。": "The figures of %(month)s are saved.",
+    "不填则保持不变": "Leave empty to keep",
+    "不能填报未来月份": "A month that has not come yet cannot be reported",
+    "尚未填报。": "Nothing reported yet.",
+    "已填报月份": "Months reported",
+    "平台无法直接观测的本企业月度数据，用于废物产生强度、再生料替代率、回收站产能利用率和综合利用率（往年贮存）。同一月份可以更正，以最后一次为准，每次更改记入审计日志。": (
+        "Your organisation's monthly figures the platform cannot observe, for waste generation"
+        " intensity, recycled-material substitution, station utilisation and the utilisation"
+        " rate (prior stock). A month can be corrected: the last figures count, and every change"
+        " is written to the audit log."
+    ),
+    "月份太早": "Month too early",
+    "本类企业不填报：%(names)s": "Not reported by this kind of organisation: %(names)s",
+    "该类企业无需月度填报": "This kind of organisation files no monthly report",
+    "请至少填写一项": "Fill in at least one figure",
+    "工业增加值（万元）": "Industrial value added (10,000 CNY)",
+    "原生料投入（吨）": "Virgin input (t)",
+    "再生料投入（吨）": "Recycled input (t)",
+    "处理能力（吨/月）": "Capacity (t/month)",
+    "往年贮存本月利用量（吨）": "Prior stock utilised this month (t)",
 }

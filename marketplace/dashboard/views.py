@@ -12,16 +12,20 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from marshmallow import ValidationError
 
 from core.catalogue import Category
 from core.db import db
-from core.enums import OrgKind
-from core.errors import Forbidden, Invalid
+from core.enums import OrgKind, Role
+from core.errors import DomainError, Forbidden, Invalid
+from core.i18n import N_
 from core.models import Organization
+from core.time import utcnow
 from marketplace.access import access, require_actor
-from marketplace.dashboard import flows, ledger_api, ledgers
+from marketplace.dashboard import flows, ledger_api, ledgers, reports
+from marketplace.errors import flatten, translated
 from marketplace.trading.models import Certificate, Trade
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -155,3 +159,59 @@ def ledger_page() -> Any:
         solid_columns=ledgers.SOLID_WASTE_COLUMNS,
         manifest_columns=ledgers.MANIFEST_COLUMNS,
     )
+
+
+LABELS = {
+    "value_added_wan_yuan": N_("工业增加值（万元）"),
+    "virgin_input_t": N_("原生料投入（吨）"),
+    "recycled_input_t": N_("再生料投入（吨）"),
+    "capacity_t": N_("处理能力（吨/月）"),
+    "prior_stock_utilised_t": N_("往年贮存本月利用量（吨）"),
+}
+
+
+def _reports_page(values: dict[str, Any], errors: dict[str, str], status: int) -> Any:
+    actor = require_actor()
+    org = db.session.get(Organization, actor.org_id)
+    return (
+        render_template(
+            "dashboard/reports.html",
+            org=org,
+            names=reports.BY_KIND[actor.org_kind],
+            labels=LABELS,
+            rows=[reports.as_dict(r) for r in reports.of(actor.org_id)],
+            values=values,
+            errors=errors,
+            writer=actor.role is not Role.VIEWER,
+        ),
+        status,
+    )
+
+
+@bp.get("/reports")
+@access(kinds=reports.REPORTERS)
+def reports_page() -> Any:
+    """The monthly figures my organisation files (月度填报), and the months filed; a month
+    already filed comes with its figures, to correct."""
+    month = request.args.get("month", ledger_api.today().strftime("%Y-%m"))
+    filed = {r["month"]: r for r in map(reports.as_dict, reports.of(require_actor().org_id))}
+    values = {
+        k: v for k, v in filed.get(month, {}).items() if k in reports.FIELDS and v is not None
+    }
+    return _reports_page({**values, "month": month}, {}, 200)
+
+
+@bp.post("/reports")
+@access(kinds=reports.REPORTERS, roles=[Role.MANAGER, Role.OPERATOR])
+def reports_submit() -> Any:
+    """File the form's month; empty boxes leave the month's other figures as they were."""
+    form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip()}
+    try:
+        reports.save(require_actor(), reports.ReportSchema().load(form), now=utcnow())
+    except (ValidationError, DomainError) as err:
+        db.session.rollback()
+        problems = flatten(err.messages) if isinstance(err, ValidationError) else err.fields
+        return _reports_page(request.form.to_dict(), problems or {"_": translated(err)}, 422)
+    db.session.commit()
+    flash(gettext("%(month)s 的月度数据已保存。", month=form["month"]))
+    return redirect(url_for("dashboard.reports_page", month=form["month"]))

@@ -267,3 +267,28 @@ def test_my_dashboard_and_esg(page, demo_station, username) -> None:
     page.page.wait_for_selector("[data-testid=esg]")
     assert page.page.locator("[data-testid=esg-print]").count() == 1
     shots(page, f"dashboard-esg-{username}")
+
+
+def test_a_factory_files_its_monthly_figures(page) -> None:
+    """月度填报: the producer files last month's value added on the page; the table and the
+    API show it as filed."""
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from core.time import to_local
+
+    month = (to_local(utcnow()).date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    page.login("demo-producer", DEMO_PASSWORD)
+    page.page.click("[data-testid=nav-dashboard]")
+    page.page.click("[data-testid=reports-link]")
+    page.page.wait_for_selector("[data-testid=report-form]")
+    assert page.page.locator("#recycled_input_t").count() == 0  # a buyer plant's figure
+    page.page.fill("#month", month)
+    page.page.fill("#value_added_wan_yuan", "1234.5")
+    page.page.click("[data-testid=report-save]")
+    row = page.page.locator(f"[data-testid=report-row][data-month='{month}']")
+    expect(row.locator("[data-field=value_added_wan_yuan]")).to_have_text("1234.5")
+    filed = api(page, "/api/v1/dashboard/reports")
+    assert (filed[0]["month"], filed[0]["value_added_wan_yuan"]) == (month, "1234.5")
+    shots(page, "dashboard-reports")

@@ -302,6 +302,10 @@ EXPECTED: dict[str, object] = {
     "dashboard_data.solid_waste_ledger": {"producer", "producer_viewer", "government", "admin"},
     "dashboard_data.manifest_ledger": {"producer", "producer_viewer", "government", "admin"},
     "dashboard_data.station_anomalies": {"government", "admin"},
+    "dashboard_reports.list_reports": {"producer", "producer_viewer", "recycler", "station"},
+    "dashboard_reports.save_report": {"producer", "recycler", "station"},
+    "dashboard.reports_page": {"producer", "producer_viewer", "recycler", "station"},
+    "dashboard.reports_submit": {"producer", "recycler", "station"},
     # the audit log and PIPL requests: the platform operator only (issue 12)
     "security_admin.audit_page": {"admin"},
     "security_admin.audit_export": {"admin"},
