@@ -73,7 +73,9 @@ def load_many(periods: list[Period], scope: Scope, want: frozenset[str] = ALL) -
         others["weighings"] = partial(summary.groups, periods, scope.orgs, scope.family)
     if "orgs" in want:
         others["members"] = partial(load_orgs, scope, set())
-    results = sql.gather([*reads, *others.values()])
+    # one organisation's reads are small (tens of ms): at once they would only add threads and
+    # connections to a busy server (the load benchmark's producers); a wider scope's are not
+    results = sql.gather([*reads, *others.values()], at_once=scope.kind != "org")
     facts = results[: len(reads)]
     got = dict(zip(others, results[len(reads) :], strict=True))
     trips, reports = got.get("trips", []), got.get("reports", [])

@@ -77,7 +77,7 @@ def period_of(col: Any, bounds: Sequence[tuple[Any, Any]]) -> Any:
     return sa.case(*((sa.and_(col >= lo, col < hi), i) for i, (lo, hi) in enumerate(bounds)))
 
 
-def gather(reads: Sequence[Callable[[], T]]) -> list[T]:
+def gather(reads: Sequence[Callable[[], T]], *, at_once: bool = True) -> list[T]:
     """The results of independent reads, in order, the reads run at once on PostgreSQL.
 
     A cluster's `/indicators` is some twenty grouped queries of 10–60 ms each; one after the
@@ -86,11 +86,13 @@ def gather(reads: Sequence[Callable[[], T]]) -> list[T]:
     the snapshot the request's transaction exports (`pg_export_snapshot`, then `SET
     TRANSACTION SNAPSHOT` in a repeatable-read transaction): every figure sees the same
     committed data, as if read in one transaction. Only what is committed is in it: the
-    dashboard's reads write nothing but their summaries, which commit before. On SQLite, and
-    with `DASHBOARD_PARALLEL_READS` off, the reads run in turn on the request's connection.
+    dashboard's reads write nothing but their summaries, which commit before. On SQLite, with
+    `DASHBOARD_PARALLEL_READS` off, and when the caller says the reads are small (`at_once`
+    false), they run in turn on the request's connection.
     """
     if (
         len(reads) < 2
+        or not at_once
         or not postgres()
         or not current_app.config["DASHBOARD_PARALLEL_READS"]
         or threading.current_thread().name.startswith(PREFIX)  # a read's own reads: in turn
