@@ -76,3 +76,47 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD, **enviro
         data={"username": username, "password": password, "csrf_token": token},
         environ_base=environ,
     )
+
+
+def closed_lot(
+    seller_id: int, site_id: int, category: Any, grams: int, listed_at: Any, **overrides: Any
+) -> Any:
+    """A closed lot of `category` as the dashboard's and the price index's fixtures store it
+    (added and flushed: it has its id)."""
+    from marketplace.lots.models import Lot, LotStatus
+
+    values: dict[str, Any] = {
+        "organization_id": seller_id,
+        "site_id": site_id,
+        "title": "批次",
+        "category_id": category.id,
+        "family_code": category.code[:2],
+        "dql": 3,
+        "quantity_g": grams,
+        "lat": 22.8,
+        "lon": 113.8,
+        "status": LotStatus.CLOSED,
+        "listed_at": listed_at,
+    }
+    lot = Lot(**(values | overrides))
+    db.session.add(lot)
+    db.session.flush()
+    return lot
+
+
+def trade_of(lot: Any, buyer_id: int, price_fen_per_t: int, created_at: Any, **fields: Any) -> Any:
+    """The trade of a whole lot with its seller, added to the session."""
+    from marketplace.trading.models import Trade
+
+    trade = Trade(
+        lot_id=lot.id,
+        buyer_id=buyer_id,
+        seller_id=lot.organization_id,
+        price_fen_per_t=price_fen_per_t,
+        quantity_g=lot.quantity_g,
+        lot_version=1,
+        created_at=created_at,
+        **fields,
+    )
+    db.session.add(trade)
+    return trade

@@ -37,10 +37,9 @@ def indexed_paper(live_app):
     from core.catalogue import Category
     from core.enums import OrgKind
     from core.models import Cluster, Site
-    from marketplace.lots.models import Lot, LotStatus
     from marketplace.trading.auction import SaleMode
-    from marketplace.trading.models import Sale, Trade, TradeStatus
-    from tests.factories import make_org
+    from marketplace.trading.models import Sale, TradeStatus
+    from tests.factories import closed_lot, make_org, trade_of
 
     now = utcnow()
     with live_app.app_context():
@@ -55,37 +54,18 @@ def indexed_paper(live_app):
             (160_000, now - timedelta(days=9), True),
             (150_000, now, False),
         ):
-            lot = Lot(
-                organization_id=seller.id,
-                site_id=site.id,
-                title="黄板纸",
-                category_id=paper.id,
-                family_code="PA",
-                dql=3,
-                quantity_g=4_000_000,
-                lat=22.8,
-                lon=113.8,
-                status=LotStatus.CLOSED,
-                listed_at=made - timedelta(days=1),
-            )
-            db.session.add(lot)
-            db.session.flush()
+            lot = closed_lot(seller.id, site.id, paper, 4_000_000, made - timedelta(days=1))
             db.session.add(
                 Sale(lot_id=lot.id, mode=SaleMode.ASCENDING, reserve_fen=140_000, deadline=made)
             )
-            db.session.add(
-                Trade(
-                    lot_id=lot.id,
-                    buyer_id=buyer.id,
-                    seller_id=seller.id,
-                    price_fen_per_t=price,
-                    quantity_g=4_000_000,
-                    lot_version=1,
-                    created_at=made,
-                    status=TradeStatus.CLOSED if settled else TradeStatus.AWARDED,
-                    settled_at=made + timedelta(days=1) if settled else None,
-                    settled_fen=price * 4 if settled else None,
-                )
+            trade_of(
+                lot,
+                buyer.id,
+                price,
+                made,
+                status=TradeStatus.CLOSED if settled else TradeStatus.AWARDED,
+                settled_at=made + timedelta(days=1) if settled else None,
+                settled_fen=price * 4 if settled else None,
             )
         db.session.commit()
         db.engine.dispose()

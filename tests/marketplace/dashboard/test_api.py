@@ -25,11 +25,10 @@ from core.enums import OrgKind, Role
 from core.models import Cluster, Site
 from marketplace.dashboard.models import OrgMonthReport
 from marketplace.dispatch.models import RoutePlan
-from marketplace.lots.models import Lot, LotStatus
 from marketplace.trading.auction import SaleMode
-from marketplace.trading.models import Sale, Trade, TradeStatus
+from marketplace.trading.models import Sale, TradeStatus
 from station.models.flow import Deduction, Stage, Weighing
-from tests.factories import bearer, make_org, make_user
+from tests.factories import bearer, closed_lot, make_org, make_user, trade_of
 
 MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -70,21 +69,7 @@ def cluster(app, catalogue):
     steel = db.session.scalar(sa.select(Category).where(Category.code == "FE"))
     lots = []
     for cat, grams, day in ((paper, 10_000_000, 2), (steel, 6_000_000, 10)):
-        lot = Lot(
-            organization_id=p.id,
-            site_id=site.id,
-            title=cat.name_zh,
-            category_id=cat.id,
-            family_code=cat.code,
-            dql=3,
-            quantity_g=grams,
-            lat=22.8,
-            lon=113.8,
-            status=LotStatus.CLOSED,
-            listed_at=at(day, 2),
-        )
-        db.session.add(lot)
-        db.session.flush()
+        lot = closed_lot(p.id, site.id, cat, grams, at(day, 2), title=cat.name_zh)
         db.session.add(
             Sale(
                 lot_id=lot.id,
@@ -95,57 +80,33 @@ def cluster(app, catalogue):
             )
         )
         lots.append(lot)
-    db.session.add(
-        Trade(
-            lot_id=lots[0].id,
-            buyer_id=r.id,
-            seller_id=p.id,
-            price_fen_per_t=150_000,
-            quantity_g=10_000_000,
-            lot_version=1,
-            created_at=at(5),
-            status=TradeStatus.CLOSED,
-            net_g=9_800_000,
-            delivered_at=at(6, 8),
-            settled_at=at(7, 8),
-            closed_at=at(8),
-            end_use_kind="recycling",
-        )
+    trade_of(
+        lots[0],
+        r.id,
+        150_000,
+        at(5),
+        status=TradeStatus.CLOSED,
+        net_g=9_800_000,
+        delivered_at=at(6, 8),
+        settled_at=at(7, 8),
+        closed_at=at(8),
+        end_use_kind="recycling",
     )
     # February's paper trade, settled on 02-25: the week of 02-23 makes paper's index 1600 元/t,
     # the one L1's trade (made 03-05, in the next week) is measured against
-    feb = Lot(
-        organization_id=p.id,
-        site_id=site.id,
-        title=paper.name_zh,
-        category_id=paper.id,
-        family_code="PA",
-        dql=3,
-        quantity_g=4_000_000,
-        lat=22.8,
-        lon=113.8,
-        status=LotStatus.CLOSED,
-        listed_at=datetime(2026, 2, 16, tzinfo=UTC),
-    )
-    db.session.add(feb)
-    db.session.flush()
-    db.session.add(
-        Trade(
-            lot_id=feb.id,
-            buyer_id=r.id,
-            seller_id=p.id,
-            price_fen_per_t=160_000,
-            quantity_g=4_000_000,
-            lot_version=1,
-            created_at=datetime(2026, 2, 20, tzinfo=UTC),
-            status=TradeStatus.CLOSED,
-            net_g=4_000_000,
-            delivered_at=datetime(2026, 2, 24, tzinfo=UTC),
-            settled_at=datetime(2026, 2, 25, tzinfo=UTC),
-            settled_fen=640_000,
-            closed_at=datetime(2026, 2, 26, tzinfo=UTC),
-            end_use_kind="recycling",
-        )
+    feb = closed_lot(p.id, site.id, paper, 4_000_000, datetime(2026, 2, 16, tzinfo=UTC))
+    trade_of(
+        feb,
+        r.id,
+        160_000,
+        datetime(2026, 2, 20, tzinfo=UTC),
+        status=TradeStatus.CLOSED,
+        net_g=4_000_000,
+        delivered_at=datetime(2026, 2, 24, tzinfo=UTC),
+        settled_at=datetime(2026, 2, 25, tzinfo=UTC),
+        settled_fen=640_000,
+        closed_at=datetime(2026, 2, 26, tzinfo=UTC),
+        end_use_kind="recycling",
     )
     w1 = _weighing(s, 1_000_000, "normal", factory=p)
     db.session.add(Deduction(weighing_id=w1.id, kind="impurity", grams=100_000, reason="杂质"))

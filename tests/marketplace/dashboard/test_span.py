@@ -88,10 +88,9 @@ def busy_market(app, catalogue):
     from core.models import Cluster, Site
     from marketplace.dispatch.models import PickupRequest, RoutePlan, RouteStop
     from marketplace.fleet.models import Vehicle
-    from marketplace.lots.models import Lot, LotStatus
     from marketplace.trading.auction import SaleMode
-    from marketplace.trading.models import Dispute, DisputeKind, Sale, Trade, TradeStatus
-    from tests.factories import make_org
+    from marketplace.trading.models import Dispute, DisputeKind, Sale, TradeStatus
+    from tests.factories import closed_lot, make_org, trade_of
 
     rng = random.Random(7)
     home, away = (
@@ -139,21 +138,7 @@ def busy_market(app, catalogue):
         cat = rng.choice(cats)
         seller = producers[i] if n % 9 else station
         listed = stamp(datetime(2026, 1, 25, tzinfo=UTC))
-        lot = Lot(
-            organization_id=seller.id,
-            site_id=sites[i].id,
-            title="批次",
-            category_id=cat.id,
-            family_code=cat.code[:2],
-            dql=3,
-            quantity_g=rng.randrange(1, 20) * 500_000,
-            lat=22.8,
-            lon=113.8,
-            status=LotStatus.CLOSED,
-            listed_at=listed,
-        )
-        db.session.add(lot)
-        db.session.flush()
+        lot = closed_lot(seller.id, sites[i].id, cat, rng.randrange(1, 20) * 500_000, listed)
         closed_sale = stamp(listed)
         db.session.add(
             Sale(
@@ -169,14 +154,11 @@ def busy_market(app, catalogue):
         created = stamp(closed_sale)
         delivered = stamp(created) if rng.random() < 0.85 else None
         settled = stamp(delivered) if delivered and rng.random() < 0.8 else None
-        trade = Trade(
-            lot_id=lot.id,
-            buyer_id=rng.choice(buyers).id,
-            seller_id=seller.id,
-            price_fen_per_t=rng.randrange(80_000, 200_000),
-            quantity_g=lot.quantity_g,
-            lot_version=1,
-            created_at=created,
+        trade = trade_of(
+            lot,
+            rng.choice(buyers).id,
+            rng.randrange(80_000, 200_000),
+            created,
             status=TradeStatus.CANCELLED if rng.random() < 0.1 else TradeStatus.CLOSED,
             net_g=lot.quantity_g + rng.randrange(-90_000, 90_000) if rng.random() < 0.7 else None,
             delivered_at=delivered,
@@ -186,7 +168,6 @@ def busy_market(app, catalogue):
         )
         if settled:  # paid in full: the settled trades make the grades' weekly index
             trade.settled_fen = trade.price_fen_per_t * trade.quantity_g // 1_000_000
-        db.session.add(trade)
         db.session.flush()
         if trade.closed_at is not None:
             closed_lots.append(lot.id)

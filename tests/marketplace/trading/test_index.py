@@ -56,9 +56,8 @@ def settled_market(app, catalogue):
     from core.db import db
     from core.enums import OrgKind
     from core.models import Site
-    from marketplace.lots.models import Lot, LotStatus
-    from marketplace.trading.models import Trade, TradeStatus
-    from tests.factories import make_org
+    from marketplace.trading.models import TradeStatus
+    from tests.factories import closed_lot, make_org, trade_of
 
     rng = random.Random(3)
     seller, buyer = make_org(OrgKind.PRODUCER), make_org(OrgKind.RECYCLER)
@@ -74,38 +73,21 @@ def settled_market(app, catalogue):
             settled = monday + timedelta(weeks=rng.randrange(6), seconds=-(n % 20 == 0))
         else:
             settled = monday + timedelta(minutes=rng.randrange(6 * 7 * 24 * 60))
-        lot = Lot(
-            organization_id=seller.id,
-            site_id=site.id,
-            title="批次",
-            category_id=cat.id,
-            family_code=cat.code[:2],
-            dql=3,
-            quantity_g=rng.randrange(1, 8) * 500_000,
-            lat=22.8,
-            lon=113.8,
-            status=LotStatus.CLOSED,
-            listed_at=settled - timedelta(days=3),
+        lot = closed_lot(
+            seller.id, site.id, cat, rng.randrange(1, 8) * 500_000, settled - timedelta(days=3)
         )
-        db.session.add(lot)
-        db.session.flush()
         price = rng.choice([100_000, 120_000, 150_000, 150_000, 180_000])
         paid = price * lot.quantity_g // 1_000_000
         deduction = rng.choice([0, 0, paid // 10])
-        db.session.add(
-            Trade(
-                lot_id=lot.id,
-                buyer_id=buyer.id,
-                seller_id=seller.id,
-                price_fen_per_t=price,
-                quantity_g=lot.quantity_g,
-                lot_version=1,
-                created_at=settled - timedelta(days=2),
-                status=rng.choice([TradeStatus.CLOSED, TradeStatus.SETTLED, TradeStatus.DELIVERED]),
-                settled_at=settled,
-                settled_fen=rng.choice([paid - deduction, paid - deduction, 0]),
-                deduction_fen=deduction,
-            )
+        trade_of(
+            lot,
+            buyer.id,
+            price,
+            settled - timedelta(days=2),
+            status=rng.choice([TradeStatus.CLOSED, TradeStatus.SETTLED, TradeStatus.DELIVERED]),
+            settled_at=settled,
+            settled_fen=rng.choice([paid - deduction, paid - deduction, 0]),
+            deduction_fen=deduction,
         )
     db.session.commit()
     return [g.code for g in grades]
