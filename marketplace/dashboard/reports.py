@@ -44,7 +44,9 @@ BY_KIND: dict[OrgKind, tuple[str, ...]] = {
     OrgKind.STATION: ("capacity_t",),
 }
 REPORTERS = tuple(BY_KIND)
-MONTH = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])\Z"  # YYYY-MM: ASCII digits, nothing after
+# YYYY-MM in ASCII digits; the length refuses what `$` lets through (a trailing newline), and
+# both stay valid in the OpenAPI document (ECMA regexes have no \Z)
+MONTH = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 MAX = Decimal("100000000")  # 1 亿 万元 or tonnes a month: beyond any one organisation
 
 
@@ -58,7 +60,9 @@ class ReportSchema(BaseSchema):
     """One month's figures; a field left out stays as it was, `null` clears it."""
 
     month = fields.String(
-        required=True, validate=validate.Regexp(MONTH), metadata={"example": "2026-11"}
+        required=True,
+        validate=[validate.Length(equal=7), validate.Regexp(MONTH)],
+        metadata={"example": "2026-11"},
     )
     value_added_wan_yuan = _amount()
     virgin_input_t = _amount()
