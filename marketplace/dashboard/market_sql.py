@@ -49,17 +49,12 @@ FAMILY = sql.family_expr()  # (parent category alias, family code, factor materi
 NOT_CANCELLED = Trade.status != TradeStatus.CANCELLED
 
 
-def load(periods: Sequence[Period], scope: Scope, wanted: frozenset[str]) -> list[MarketFacts]:
-    """One `MarketFacts` per period, in order, with the facts named in `wanted` (the others
-    stay empty: a trend of one indicator reads only what it needs)."""
-    names, reads = reads_of(periods, scope, wanted)
-    return assemble(len(periods), names, [read() for read in reads])
-
-
 def reads_of(
     periods: Sequence[Period], scope: Scope, wanted: frozenset[str]
 ) -> tuple[list[str], list[Callable[[], dict[int, Any]]]]:
-    """The facts named in `wanted` as independent reads (for `sql.gather`), with their names."""
+    """The facts named in `wanted` as independent reads (for `sql.gather`), with their names;
+    `assemble` makes one `MarketFacts` per period of their results (the facts not wanted stay
+    empty: a trend of one indicator reads only what it needs)."""
     bounds = [utc_bounds(p) for p in periods]
     names = [name for name in PARTS if name in wanted]
     return names, [partial(PARTS[name], bounds, scope) for name in names]
@@ -229,7 +224,7 @@ def _indexed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int]]:
     the reserve (`_priced`): only this one needs each trade's lot, and the two run at once."""
     b = sql.period_of(Trade.created_at, bounds)
     week = local_week(Trade.created_at)
-    grade = Lot.category_id
+    grade = Category.code
     q = sa.select(
         b,
         grade,
@@ -239,16 +234,14 @@ def _indexed(bounds: Bounds, scope: Scope) -> dict[int, tuple[int, int, int]]:
         sa.func.sum(Trade.quantity_g),
     )
     q = _trades(q, scope, NOT_CANCELLED, *_within(Trade.created_at, bounds))
-    if not scope.family:  # else joined already
-        q = q.join(Lot, Lot.id == Trade.lot_id)
-    groups = [
-        (int(i), g, as_date(w), *rest) for i, g, w, *rest in _rows(q.group_by(b, grade, week))
-    ]
-    codes = dict(_rows(sa.select(Category.id, Category.code)).all())
-    prices = references_for({codes[g[1]] for g in groups}, {g[2] for g in groups})
+    if not scope.family:  # else joined already (the categories: a few dozen rows)
+        q = q.join(Lot, Lot.id == Trade.lot_id).join(Category, Category.id == Lot.category_id)
+    rows = _rows(q.group_by(b, grade, week))
+    groups = [(int(i), g, as_date(w), *rest) for i, g, w, *rest in rows if i is not None]
+    prices = references_for({g[1] for g in groups}, {g[2] for g in groups})
     out: dict[int, tuple[int, int, int]] = {}
-    for i, cat, made, n, got, grams in groups:
-        ref = reference(prices, codes[cat], made)
+    for i, code, made, n, got, grams in groups:
+        ref = reference(prices, code, made)
         if ref:
             k, g, a = out.get(i, (0, 0, 0))
             out[i] = (k + n, g + int(got), a + ref * int(grams))

@@ -170,7 +170,9 @@ LABELS = {
 }
 
 
-def _reports_page(values: dict[str, Any], errors: dict[str, str], status: int) -> Any:
+def _reports_page(
+    values: dict[str, Any], errors: dict[str, str], status: int, rows: list[dict[str, Any]]
+) -> Any:
     actor = require_actor()
     org = db.session.get(Organization, actor.org_id)
     return (
@@ -179,7 +181,7 @@ def _reports_page(values: dict[str, Any], errors: dict[str, str], status: int) -
             org=org,
             names=reports.BY_KIND[actor.org_kind],
             labels=LABELS,
-            rows=[reports.as_dict(r) for r in reports.of(actor.org_id)],
+            rows=rows,
             values=values,
             errors=errors,
             writer=actor.role is not Role.VIEWER,
@@ -194,11 +196,14 @@ def reports_page() -> Any:
     """The monthly figures my organisation files (月度填报), and the months filed; a month
     already filed comes with its figures, to correct."""
     month = request.args.get("month", ledger_api.today().strftime("%Y-%m"))
-    filed = {r["month"]: r for r in map(reports.as_dict, reports.of(require_actor().org_id))}
-    values = {
-        k: v for k, v in filed.get(month, {}).items() if k in reports.FIELDS and v is not None
-    }
-    return _reports_page({**values, "month": month}, {}, 200)
+    rows = _filed()
+    shown = next((r for r in rows if r["month"] == month), {})
+    values = {k: v for k, v in shown.items() if k in reports.FIELDS and v is not None}
+    return _reports_page({**values, "month": month}, {}, 200, rows)
+
+
+def _filed() -> list[dict[str, Any]]:
+    return [reports.as_dict(r) for r in reports.of(require_actor().org_id)]
 
 
 @bp.post("/reports")
@@ -211,7 +216,8 @@ def reports_submit() -> Any:
     except (ValidationError, DomainError) as err:
         db.session.rollback()
         problems = flatten(err.messages) if isinstance(err, ValidationError) else err.fields
-        return _reports_page(request.form.to_dict(), problems or {"_": translated(err)}, 422)
+        errors = problems or {"_": translated(err)}
+        return _reports_page(request.form.to_dict(), errors, 422, _filed())
     db.session.commit()
     flash(gettext("%(month)s 的月度数据已保存。", month=form["month"]))
     return redirect(url_for("dashboard.reports_page", month=form["month"]))

@@ -54,8 +54,8 @@ def weekly_prices(
     bounds = [datetime.combine(d, time(), tz).astimezone(UTC) for d in (start, end)]
     base = _settled().where(Trade.settled_at >= bounds[0], Trade.settled_at < bounds[1])
     if grades is not None:  # by the lots' category ids: the lots of a few grades by index
-        ids = db.session.scalars(sa.select(Category.id).where(Category.code.in_(sorted(grades))))
-        base = base.where(Lot.category_id.in_(list(ids)))
+        ids = sa.select(Category.id).where(Category.code.in_(sorted(grades)))
+        base = base.where(Lot.category_id.in_(ids.scalar_subquery()))
     rows = base.with_only_columns(
         Category.code.label("grade"),
         local_week(Trade.settled_at).label("week"),
