@@ -291,9 +291,9 @@ def _extract(a: Arrays, m: Model, sol: object, status: str) -> Solved:
 def solve(a: Arrays, time_limit_s: float) -> Solved:
     """Build and solve; always returns (empty routes with everything dropped at worst).
 
-    A timed day with time to spare goes to iterated local search (`iterated`); pickup-and-
-    delivery days, days over `LARGE` stops, plain CVRP, re-plans with locked stops and short
-    limits go to guided local search (`_search`)."""
+    A day with time to spare goes to iterated local search (`iterated`); pickup-and-delivery
+    days, days over `LARGE` stops, re-plans with locked stops and short limits go to guided
+    local search (`_search`)."""
     deadline = time.monotonic() + time_limit_s
     nv = len(a.starts)
     if iterates(a, time_limit_s):
@@ -311,7 +311,7 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
     return _extract(a, m, sol, status)
 
 
-MIN_STAGED_S = 2.0  # below this the whole limit goes to one guided local search
+MIN_ILS_S = 2.0  # below this the whole limit goes to one guided local search
 ILS_STARTS = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC")
 # move operators that are themselves small ruin-and-recreates (insertion LNS, expensive-chain
 # relocation): inside ILS they repeat the perturbation's work and took most of each descent
@@ -326,16 +326,16 @@ HEAVY_OPERATORS = (
 
 
 def iterates(a: Arrays, time_limit_s: float) -> bool:
-    """Whether the day goes to iterated local search: windows, shifts or spans to respect,
-    at least `MIN_STAGED_S`, more than one vehicle, no locked stops, no pickup-and-delivery
-    pairs and at most `LARGE` stops.
+    """Whether the day goes to iterated local search: at least `MIN_ILS_S`, more than one
+    vehicle, no locked stops, no pickup-and-delivery pairs and at most `LARGE` stops (a zone
+    of a larger day is one of these).
 
-    Plain CVRP stays with guided local search (X-n1001's zones measured no better otherwise,
-    and there the route count is set by capacity); pairs and large days keep the search they
-    were measured with (GLS with limited neighbourhoods), re-plans keep their locks."""
+    Pairs and days over `LARGE` stops keep the search they were measured with (GLS, with
+    limited neighbourhoods on large days), re-plans keep their locks. Plain CVRP iterates too:
+    X-n101, X-n200 and X-n502 at 10 s gave a mean ratio to PyVRP of 1.0141 against 1.0261 with
+    guided local search in the same run."""
     return (
-        time_limit_s >= MIN_STAGED_S
-        and _timed(a)
+        time_limit_s >= MIN_ILS_S
         and not a.locks
         and not a.closed
         and not a.pairs
