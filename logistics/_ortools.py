@@ -93,9 +93,17 @@ STARTS = (
 START_SHARE = 0.1  # of the time limit, per first-solution strategy tried
 
 
-def _search(
-    routing: pywrapcp.RoutingModel, a: Arrays, time_limit_s: float, full_s: float | None = None
-) -> object:
+def descent_params(
+    a: Arrays, start: str, seconds: float
+) -> pywrapcp.DefaultRoutingSearchParameters:
+    """One first-solution strategy (a `FirstSolutionStrategy` name) taken to a local optimum."""
+    p = _params(a, seconds)
+    p.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, start)
+    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    return p
+
+
+def _search(routing: pywrapcp.RoutingModel, a: Arrays, time_limit_s: float) -> object:
     """Several first solutions, each taken to a local optimum, then guided local search
     from the best for the rest of the time.
 
@@ -107,14 +115,10 @@ def _search(
     best is cheaper than guessing the kind of day."""
     if a.pairs or a.n > LARGE or time_limit_s < 1.0:
         return routing.SolveWithParameters(_params(a, time_limit_s))
-    fs = routing_enums_pb2.FirstSolutionStrategy
     best, best_cost, spent = None, None, 0.0
     for name in STARTS:
-        p = _params(a, (full_s or time_limit_s) * START_SHARE)
-        p.first_solution_strategy = getattr(fs, name)
-        p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
         t = time.perf_counter()
-        sol = routing.SolveWithParameters(p)
+        sol = routing.SolveWithParameters(descent_params(a, name, time_limit_s * START_SHARE))
         spent += time.perf_counter() - t
         if sol is not None and (best_cost is None or sol.ObjectiveValue() < best_cost):
             best, best_cost = routing.solver().Assignment(sol), sol.ObjectiveValue()
@@ -304,7 +308,7 @@ def solve(a: Arrays, time_limit_s: float) -> Solved:
             # even when it returns a plan; a returned plan is a success
             return _extract(a, m, sol, "ROUTING_SUCCESS")
     m = build(a)
-    sol = _search(m.routing, a, max(0.05, deadline - time.monotonic()), time_limit_s)
+    sol = _search(m.routing, a, max(0.05, deadline - time.monotonic()))
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(m.routing.status())
     if sol is None:
         return Solved([[] for _ in range(nv)], [], [(0, 0)] * nv, list(a.optional), status, -1)
@@ -349,9 +353,7 @@ def _ils_params(a: Arrays, start: str, seconds: float) -> pywrapcp.DefaultRoutin
     ruin of Christiaens & Vanden Berghe), re-insertion by local cheapest insertion, a greedy
     descent, simulated-annealing acceptance of the reference plan (temperatures from the plan's
     own cost scale)."""
-    p = _params(a, seconds)
-    p.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, start)
-    p.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    p = descent_params(a, start, seconds)
     p.use_iterated_local_search = True
     for name in HEAVY_OPERATORS:
         setattr(p.local_search_operators, name, OFF)
