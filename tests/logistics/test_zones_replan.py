@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from logistics import plan
+import logistics
+from logistics import _ortools, plan
 from logistics.checker import check_routes
 from logistics.model import Request
+from logistics.plan import compile_problem
 from logistics.replan import replan
 from logistics.synthetic import dongguan_day
-from logistics.zones import plan_zoned, split
+from logistics.zones import balance, plan_zoned, split
 from tests.logistics.helpers import feasible, planar, stop, to, truck
+from tests.logistics.test_readers import BENCH
 
 
 def test_split_partitions_requests_and_fleet() -> None:
@@ -90,3 +95,48 @@ def test_a_large_day_is_zoned_automatically_and_still_feasible() -> None:
     result = feasible(p, plan(p, time_limit_s=2))
     assert not result.dropped
     assert len({s for r in result.routes for s in r}) == 520
+
+
+def test_balance_moves_the_stop_nearest_the_other_zone_so_the_zones_need_a_truck_fewer() -> None:
+    # capacity 10: zone 0 holds 11 kg (two trucks), zone 1 holds 9 kg (one truck, 1 kg spare)
+    xy = np.array([[0.0, float(i)] for i in range(11)] + [[0.0, 12.0 + i] for i in range(9)])
+    labels = np.array([0] * 11 + [1] * 9)
+    kg = np.ones(20)
+    out = balance(xy, labels, kg, 10.0)
+    assert list(out[:10]) == [0] * 10
+    assert out[10] == 1
+    assert list(out[11:]) == [1] * 9
+    # already tight: nothing moves
+    assert list(balance(xy, out, kg, 10.0)) == list(out)
+
+
+def test_zones_of_x_n1001_need_no_more_trucks_than_the_whole_day() -> None:
+    day = logistics.read_vrplib(BENCH / "cvrp/X-n1001-k43.vrp")
+    cap = float(day.vehicles[0].kg_capacity)
+    whole = math.ceil(sum(float(r.kg) for r in day.requests) / cap)
+    zones = split(day, 5)
+    trucks = [math.ceil(sum(float(r.kg) for r in z.requests) / cap) for z in zones]
+    assert sum(trucks) == whole == 43  # plain k-means zones needed 45
+    assert sorted(r.id for z in zones for r in z.requests) == sorted(r.id for r in day.requests)
+
+
+def test_an_untimed_zone_iterates_without_descent_and_its_plan_is_checked() -> None:
+    rng = np.random.default_rng(4)
+    reqs = [
+        stop(i, float(y), float(x), kg=5) for i, (y, x) in enumerate(rng.uniform(40, 90, (60, 2)))
+    ]
+    p = planar(reqs, [truck(f"T{k}", kg=60, shift_end_s=10**6) for k in range(8)])
+    a = compile_problem(p).arrays
+    assert not _ortools.ruin_only(a)  # a whole day keeps its descent
+    a.zone = True
+    assert _ortools.ruin_only(a)
+    assert _ortools.iterates(a, _ortools.MIN_ILS_S)
+    assert not _ortools._ils_params(
+        a, "SAVINGS", 1.0
+    ).iterated_local_search_parameters.improve_perturbed_solution
+    result = feasible(p, plan(p, time_limit_s=_ortools.MIN_ILS_S, auto_zones=False, zone=True))
+    assert not result.dropped
+    assert result.status == "ROUTING_SUCCESS"
+    timed = compile_problem(logistics.read_solomon(BENCH / "vrptw/solomon/R101.txt")).arrays
+    timed.zone = True
+    assert not _ortools.ruin_only(timed)  # windows keep the descent (Solomon: far worse without)
