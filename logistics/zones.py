@@ -55,7 +55,8 @@ def zone_labels(problem: Problem, n_zones: int, seed: int = 0) -> dict[object, i
     caps = [float(v.kg_capacity) for v in problem.vehicles if float(v.kg_capacity) > 0]
     if caps:
         kg = np.array([float(r.kg) for r in reqs])
-        labels = balance(xy, labels, kg, float(np.median(caps)))
+        fixed = np.array([r.hazardous for r in reqs])
+        labels = balance(xy, labels, kg, float(np.median(caps)), fixed)
     return {r.id: int(z) for r, z in zip(reqs, labels, strict=True)}
 
 
@@ -63,7 +64,13 @@ def _trucks(load: float, capacity: float) -> int:
     return math.ceil(round(load / capacity, 9))
 
 
-def balance(xy: np.ndarray, labels: np.ndarray, kg: np.ndarray, capacity: float) -> np.ndarray:
+def balance(
+    xy: np.ndarray,
+    labels: np.ndarray,
+    kg: np.ndarray,
+    capacity: float,
+    fixed: np.ndarray | None = None,
+) -> np.ndarray:
     """Move boundary stops between neighbouring zones so that the zones need fewer trucks in
     all (each zone's last truck is otherwise part-empty: on X-n1001 five k-means zones needed
     45 trucks' worth of capacity where the day needs 43, and the zones' plans carried the 45).
@@ -71,7 +78,8 @@ def balance(xy: np.ndarray, labels: np.ndarray, kg: np.ndarray, capacity: float)
     Greedy and local: a zone sheds its stops nearest to another zone's centre — only stops
     whose detour to that centre is among the cheapest — into zones whose last truck still has
     room for them, until the shedding zone needs one truck fewer; a try that would make any
-    zone need an extra truck is undone. Stops never move further than the next zone over."""
+    zone need an extra truck is undone. Stops never move further than the next zone over, and
+    `fixed` ones (hazardous lots: a zone without them may get no permitted truck) not at all."""
     labels = labels.copy()
     k = int(labels.max()) + 1
     if k < 2:
@@ -82,7 +90,7 @@ def balance(xy: np.ndarray, labels: np.ndarray, kg: np.ndarray, capacity: float)
         d = np.sqrt(((xy[:, None, :] - centres[None]) ** 2).sum(axis=2))
         best = None
         for a in sorted(range(k), key=lambda z: load[z] / capacity % 1 or 1.0):
-            tried = _shed(a, labels, d, kg, load, capacity)
+            tried = _shed(a, labels, d, kg, load, capacity, fixed)
             if tried is not None:
                 best = tried
                 break
@@ -93,13 +101,21 @@ def balance(xy: np.ndarray, labels: np.ndarray, kg: np.ndarray, capacity: float)
 
 
 def _shed(
-    a: int, labels: np.ndarray, d: np.ndarray, kg: np.ndarray, load: np.ndarray, capacity: float
+    a: int,
+    labels: np.ndarray,
+    d: np.ndarray,
+    kg: np.ndarray,
+    load: np.ndarray,
+    capacity: float,
+    fixed: np.ndarray | None,
 ) -> np.ndarray | None:
     """Labels with zone `a` one truck lighter and no zone a truck heavier, or None."""
     need = load[a] - (_trucks(load[a], capacity) - 1) * capacity  # kg to move out
     if need <= 0 or _trucks(load[a], capacity) <= 1:
         return None
-    mine = np.flatnonzero(labels == a)
+    mine = np.flatnonzero((labels == a) & (True if fixed is None else ~fixed))
+    if not len(mine):
+        return None
     other = d[mine].copy()
     other[:, a] = np.inf
     to = other.argmin(axis=1)

@@ -108,6 +108,12 @@ def test_balance_moves_the_stop_nearest_the_other_zone_so_the_zones_need_a_truck
     assert list(out[11:]) == [1] * 9
     # already tight: nothing moves
     assert list(balance(xy, out, kg, 10.0)) == list(out)
+    # a hazardous lot stays in its zone (the zone it would join may get no permitted truck)
+    fixed = np.zeros(20, dtype=bool)
+    fixed[10] = True
+    held = balance(xy, labels, kg, 10.0, fixed)
+    assert held[10] == 0
+    assert list(held[11:]) == [1] * 9
 
 
 def test_zones_of_x_n1001_need_no_more_trucks_than_the_whole_day() -> None:
