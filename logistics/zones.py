@@ -86,7 +86,10 @@ def balance(
         return labels
     for _ in range(2 * k):
         load = np.bincount(labels, weights=kg, minlength=k)
-        centres = np.array([xy[labels == z].mean(axis=0) for z in range(k)])
+        centres = np.array(
+            [xy[labels == z].mean(axis=0) if (labels == z).any() else np.full(2, np.inf)
+             for z in range(k)]
+        )  # fmt: skip
         d = np.sqrt(((xy[:, None, :] - centres[None]) ** 2).sum(axis=2))
         best = None
         for a in sorted(range(k), key=lambda z: load[z] / capacity % 1 or 1.0):
