@@ -366,20 +366,21 @@ def _ils_params(a: Arrays, start: str, seconds: float) -> pywrapcp.DefaultRoutin
     ruin of Christiaens & Vanden Berghe), re-insertion by local cheapest insertion, a greedy
     descent (none for `ruin_only` days), simulated-annealing acceptance of the reference plan
     (temperatures from the plan's own cost scale)."""
+    ruin = ruin_only(a)
     p = descent_params(a, start, seconds)
     p.use_iterated_local_search = True
     for name in HEAVY_OPERATORS:
         setattr(p.local_search_operators, name, OFF)
     ils = p.iterated_local_search_parameters
     ils.perturbation_strategy = routing_ils_pb2.PerturbationStrategy.RUIN_AND_RECREATE
-    ils.improve_perturbed_solution = not ruin_only(a)
+    ils.improve_perturbed_solution = not ruin
     rr = ils.ruin_recreate_parameters
     rr.ruin_composition_strategy = routing_ils_pb2.RuinCompositionStrategy.RUN_ONE_RANDOMLY
     sisr = rr.ruin_strategies.add().sisr
     sisr.max_removed_sequence_size = 10  # the SISR paper's L_max and c-bar
     # without the descent a ruin must move more to leave the basin: 20 stops on average gave
     # X-n1001's zones 75,315 and 75,384 against 75,795–75,847 with 10 (5: 78,893; 30: 75,568)
-    sisr.avg_num_removed_visits = 20 if ruin_only(a) else 10
+    sisr.avg_num_removed_visits = 20 if ruin else 10
     sisr.bypass_factor = 0.01
     ils.reference_solution_acceptance_strategy.simulated_annealing.automatic_temperatures = True
     return p

@@ -360,18 +360,17 @@ ZONE_ABOVE = 500  # requests; larger days are split into zones of about ZONE_SIZ
 ZONE_SIZE = 200
 
 
-def plan(
-    problem: Problem, time_limit_s: float = 10.0, *, auto_zones: bool = True, zone: bool = False
-) -> Plan:
+def plan(problem: Problem, time_limit_s: float = 10.0, *, zone: bool = False) -> Plan:
     """Plan a day: routes for the usable vehicles, everything else dropped with a reason.
 
     A day of more than `ZONE_ABOVE` requests (without pairs) is split into geographic zones
     solved one after another and stitched (`logistics.zones`): on this machine one model of
     1,000 stops did not get past its first local optimum in a minute, while five zones of 200
     took X-n1001-k43 from +18 % to +9 % over the best known in 30 s. `zone`: the problem is
-    one zone of such a day (its search is tuned for that, `_ortools.ruin_only`)."""
+    one zone of such a day — never split again, its search tuned for that
+    (`_ortools.ruin_only`)."""
     if (
-        auto_zones
+        not zone
         and len(problem.requests) > ZONE_ABOVE
         and not any(r.paired for r in problem.requests)
     ):

@@ -113,9 +113,10 @@ def _shed(
     fixed: np.ndarray | None,
 ) -> np.ndarray | None:
     """Labels with zone `a` one truck lighter and no zone a truck heavier, or None."""
-    need = load[a] - (_trucks(load[a], capacity) - 1) * capacity  # kg to move out
-    if need <= 0 or _trucks(load[a], capacity) <= 1:
+    trucks = _trucks(load[a], capacity)
+    if trucks <= 1:
         return None
+    need = load[a] - (trucks - 1) * capacity  # kg to move out
     mine = np.flatnonzero((labels == a) & (True if fixed is None else ~fixed))
     if not len(mine):
         return None
@@ -200,4 +201,4 @@ def plan_zoned(problem: Problem, n_zones: int, time_limit_s: float = 10.0, seed:
     stitch (the platform may instead run `split`'s problems as parallel jobs)."""
     zones = split(problem, n_zones, seed)
     per = time_limit_s / max(1, len(zones))
-    return stitch([plan(z, time_limit_s=per, auto_zones=False, zone=True) for z in zones])
+    return stitch([plan(z, time_limit_s=per, zone=True) for z in zones])

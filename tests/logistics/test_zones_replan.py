@@ -140,7 +140,7 @@ def test_an_untimed_zone_iterates_without_descent_and_its_plan_is_checked() -> N
     assert not _ortools._ils_params(
         a, "SAVINGS", 1.0
     ).iterated_local_search_parameters.improve_perturbed_solution
-    result = feasible(p, plan(p, time_limit_s=_ortools.MIN_ILS_S, auto_zones=False, zone=True))
+    result = feasible(p, plan(p, time_limit_s=_ortools.MIN_ILS_S, zone=True))
     assert not result.dropped
     assert result.status == "ROUTING_SUCCESS"
     timed = compile_problem(logistics.read_solomon(BENCH / "vrptw/solomon/R101.txt")).arrays
